@@ -1,0 +1,55 @@
+# The human entry points. `make test` and `make run` are the whole set-up on a
+# fresh machine: they install what is missing and build what is not cached.
+SHELL := /bin/bash
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+SANITIZE ?=
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+
+.PHONY: all deps binaries configure build test test-unit test-integration test-e2e run down lint format clean
+
+all: build
+
+deps:
+	@hack/install-deps.sh
+
+# Kubernetes, etcd and helm binaries for the tests: built once, cached by version.
+binaries: deps
+	@hack/build-binaries.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANITIZE=$(SANITIZE) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Every tier: unit, then integration and e2e against a real control plane.
+test: build binaries
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900 $(CTEST_ARGS)
+
+test-unit: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
+
+test-integration: build binaries
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration $(CTEST_ARGS)
+
+test-e2e: build binaries
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L e2e $(CTEST_ARGS)
+
+# Brings up a local control plane when no KUBECONFIG is set and says how to reach it.
+run: build binaries
+	@hack/run.sh
+
+# Stops the local control plane `make run` started.
+down:
+	@hack/control-plane.sh down
+
+lint:
+	@hack/lint.sh
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,15 @@
+# SANITIZE=address enables AddressSanitizer together with UndefinedBehaviorSanitizer;
+# SANITIZE=thread enables ThreadSanitizer; SANITIZE=undefined enables UBSan alone.
+if(SANITIZE STREQUAL "address")
+  set(_st_san "-fsanitize=address,undefined")
+elseif(SANITIZE STREQUAL "thread")
+  set(_st_san "-fsanitize=thread")
+elseif(SANITIZE STREQUAL "undefined")
+  set(_st_san "-fsanitize=undefined")
+elseif(NOT SANITIZE STREQUAL "")
+  message(FATAL_ERROR "SANITIZE must be address, thread, undefined or empty (got '${SANITIZE}')")
+endif()
+if(DEFINED _st_san)
+  add_compile_options(${_st_san} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(${_st_san})
+endif()

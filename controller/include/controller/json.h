@@ -1,0 +1,26 @@
+// Bounded JSON parsing: every parser has size and depth limits, so a hostile
+// or broken peer cannot exhaust memory or the stack.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/status.h"
+
+namespace ctrl {
+
+using Json = nlohmann::json;
+
+struct JsonLimits {
+  size_t maxBytes = 16 << 20;  // Kubernetes' own request limit is 3 MiB per object
+  int maxDepth = 64;
+};
+
+// Parses `text` as one JSON document. Errors: InvalidArgument when it is
+// larger than limits.maxBytes, nested deeper than limits.maxDepth, or not
+// valid JSON (the message gives the byte offset, never the content).
+StatusOr<Json> parseJson(std::string_view text, const JsonLimits& limits = {});
+
+}  // namespace ctrl

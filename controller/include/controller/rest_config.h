@@ -1,0 +1,43 @@
+// Building a RestConfig from a kubeconfig file or from the in-cluster
+// environment, like client-go's clientcmd and rest.InClusterConfig.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "controller/status.h"
+#include "controller/transport.h"
+
+namespace ctrl {
+
+struct KubeconfigOptions {
+  std::string path;     // "" = $KUBECONFIG, else ~/.kube/config
+  std::string context;  // "" = current-context
+  size_t maxBytes = 4 << 20;
+};
+
+// Loads the given context. Supports certificate-authority(-data),
+// client-certificate(-data), client-key(-data), token, tokenFile,
+// insecure-skip-tls-verify (honoured only when the file says so). Relative
+// file paths resolve against the kubeconfig's directory. Errors:
+// InvalidArgument with a message naming the file and field for malformed or
+// unsupported content (exec and auth-provider plugins are named explicitly),
+// NotFound when the file or context does not exist. Never crashes on bad input
+// and never puts key or token material into a message.
+StatusOr<RestConfig> loadKubeconfig(const KubeconfigOptions& options);
+
+// Parses kubeconfig text (as loadKubeconfig, with `baseDir` for relative paths).
+StatusOr<RestConfig> parseKubeconfig(std::string_view yamlText, std::string_view context,
+                                     std::string_view baseDir);
+
+struct InClusterOptions {
+  std::string tokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  std::string caFile = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+};
+
+// From KUBERNETES_SERVICE_HOST/PORT, the mounted CA and token. The token file
+// is re-read when it changes (checked at most once a minute, like client-go),
+// so projected-token rotation works. Errors: NotFound when not in a cluster.
+StatusOr<RestConfig> inClusterConfig(const InClusterOptions& options = {});
+
+}  // namespace ctrl

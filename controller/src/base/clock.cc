@@ -1,0 +1,10 @@
+#include "controller/clock.h"
+
+namespace ctrl {
+
+RealClock& RealClock::instance() {
+  static RealClock clock;
+  return clock;
+}
+
+}  // namespace ctrl

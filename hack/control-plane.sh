@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# A real local Kubernetes control plane on loopback: etcd + kube-apiserver
+# (+ kube-controller-manager running only the garbage-collector and namespace
+# controllers), with generated CAs, RBAC, a service-account issuer and an admin
+# kubeconfig. The binaries come from hack/build-binaries.sh.
+#
+#   control-plane.sh up   [--dir DIR]   start in the background, wait until ready
+#   control-plane.sh down [--dir DIR]   stop what `up` started, remove DIR
+#   control-plane.sh env  [--dir DIR]   print `export KUBECONFIG=...`
+#   control-plane.sh run  --dir DIR     foreground; used by `up` and by the test
+#                                       fixture. Writes DIR/ready when usable;
+#                                       SIGTERM/SIGINT stop everything and remove
+#                                       DIR; SIGUSR1 stops kube-apiserver and
+#                                       SIGUSR2 starts it again (DIR/apiserver-state).
+#
+# Options (environment): CONTROL_PLANE_NO_KCM=1 skips kube-controller-manager;
+# CONTROL_PLANE_APISERVER_ARGS adds kube-apiserver flags (e.g. --watch-cache=false).
+# The default DIR for up/down/env is ${XDG_RUNTIME_DIR:-/tmp}/servicetoken-control-plane.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cmd=${1:-}
+shift || true
+dir=${XDG_RUNTIME_DIR:-/tmp}/servicetoken-control-plane
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) dir=$2; shift 2 ;;
+    --dir=*) dir=${1#--dir=}; shift ;;
+    *) echo "control-plane: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+log() { echo "control-plane: $*" >&2; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---------------------------------------------------------------- certificates
+gen_certs() {
+  local p=$dir/pki
+  mkdir -p "$p"
+  local ossl="openssl"
+  # Serving CA and the apiserver's serving certificate (127.0.0.1, localhost).
+  $ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3 \
+    -subj "/CN=servicetoken-test-serving-ca" -keyout "$p/ca.key" -out "$p/ca.crt" 2>/dev/null
+  $ossl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=kube-apiserver" -keyout "$p/apiserver.key" -out "$p/apiserver.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n' >"$p/apiserver.ext"
+  $ossl x509 -req -in "$p/apiserver.csr" -CA "$p/ca.crt" -CAkey "$p/ca.key" -CAcreateserial \
+    -days 3 -extfile "$p/apiserver.ext" -out "$p/apiserver.crt" 2>/dev/null
+  # Client CA and an admin client certificate in system:masters.
+  $ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3 \
+    -subj "/CN=servicetoken-test-client-ca" -keyout "$p/client-ca.key" -out "$p/client-ca.crt" 2>/dev/null
+  $ossl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/O=system:masters/CN=admin" -keyout "$p/admin.key" -out "$p/admin.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$p/admin.ext"
+  $ossl x509 -req -in "$p/admin.csr" -CA "$p/client-ca.crt" -CAkey "$p/client-ca.key" -CAcreateserial \
+    -days 3 -extfile "$p/admin.ext" -out "$p/admin.crt" 2>/dev/null
+  # Service-account token signer.
+  $ossl genrsa -out "$p/sa.key" 2048 2>/dev/null
+  $ossl rsa -in "$p/sa.key" -pubout -out "$p/sa.pub" 2>/dev/null
+  chmod 600 "$p"/*.key
+}
+
+write_kubeconfig() {
+  local b64="base64 -w0"
+  cat >"$dir/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: https://127.0.0.1:$apiserver_port
+    certificate-authority-data: $($b64 <"$dir/pki/ca.crt")
+users:
+- name: admin
+  user:
+    client-certificate-data: $($b64 <"$dir/pki/admin.crt")
+    client-key-data: $($b64 <"$dir/pki/admin.key")
+contexts:
+- name: local
+  context:
+    cluster: local
+    user: admin
+current-context: local
+KC
+  chmod 600 "$dir/kubeconfig"
+}
+
+# ------------------------------------------------------------------- processes
+etcd_pid= apiserver_pid= kcm_pid=
+
+# Children get SIGKILL when this script dies, however it dies.
+spawn() { setpriv --pdeathsig KILL -- "$@" & }
+
+start_etcd() {
+  local peer
+  etcd_port=$(free_port); peer=$(free_port)
+  spawn "$ETCD" --name test --data-dir "$dir/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "test=http://127.0.0.1:$peer" \
+    --unsafe-no-fsync --log-level error --logger zap --log-outputs "$dir/logs/etcd.log" 2>>"$dir/logs/etcd.log"
+  etcd_pid=$!
+  echo "http://127.0.0.1:$etcd_port" >"$dir/etcd-url"
+}
+
+start_apiserver() {
+  local p=$dir/pki
+  # shellcheck disable=SC2086
+  spawn "$KUBE_APISERVER" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$apiserver_port" \
+    --tls-cert-file "$p/apiserver.crt" --tls-private-key-file "$p/apiserver.key" \
+    --client-ca-file "$p/client-ca.crt" \
+    --authorization-mode RBAC \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
+    --api-audiences https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --disable-admission-plugins ServiceAccount \
+    --allow-privileged=true --endpoint-reconciler-type none \
+    --cert-dir "$dir/apiserver-certs" \
+    ${CONTROL_PLANE_APISERVER_ARGS:-} \
+    >>"$dir/logs/kube-apiserver.log" 2>&1
+  apiserver_pid=$!
+}
+
+start_kcm() {
+  spawn "$KUBE_CONTROLLER_MANAGER" --kubeconfig "$dir/kubeconfig" \
+    --controllers garbage-collector-controller,namespace-controller \
+    --leader-elect=false --secure-port 0 --use-service-account-credentials=false \
+    >>"$dir/logs/kube-controller-manager.log" 2>&1
+  kcm_pid=$!
+}
+
+kube() { "$KUBECTL" --kubeconfig "$dir/kubeconfig" "$@"; }
+
+# wait_ready PID: until /readyz answers ok and the default namespace exists.
+wait_apiserver_ready() {
+  local deadline=$((SECONDS + ${CONTROL_PLANE_TIMEOUT:-90}))
+  while [ $SECONDS -lt $deadline ]; do
+    kill -0 "$apiserver_pid" 2>/dev/null || { log "kube-apiserver exited; see $dir/logs/kube-apiserver.log"; tail -20 "$dir/logs/kube-apiserver.log" >&2; return 1; }
+    if curl -fsS --max-time 2 --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" --key "$dir/pki/admin.key" \
+         "https://127.0.0.1:$apiserver_port/readyz" >/dev/null 2>&1 &&
+       kube get namespace default >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "kube-apiserver not ready in time; see $dir/logs/kube-apiserver.log"
+  return 1
+}
+
+stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  local deadline=$((SECONDS + 10))
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  trap - TERM INT EXIT USR1 USR2
+  stop_pid "$kcm_pid"; stop_pid "$apiserver_pid"; stop_pid "$etcd_pid"
+  rm -rf "$dir"
+}
+
+run() {
+  eval "$("$here/build-binaries.sh" env)"
+  KUBE_APISERVER=$TEST_ASSET_KUBE_APISERVER ETCD=$TEST_ASSET_ETCD KUBECTL=$TEST_ASSET_KUBECTL
+  KUBE_CONTROLLER_MANAGER=$TEST_ASSET_KUBE_CONTROLLER_MANAGER
+  mkdir -p "$dir/logs"
+  trap cleanup EXIT
+  trap 'exit 0' TERM INT
+  echo $$ >"$dir/pid"
+  gen_certs
+  apiserver_port=$(free_port)
+  write_kubeconfig
+  start_etcd
+  start_apiserver
+  wait_apiserver_ready
+  echo ready >"$dir/apiserver-state"
+  if [ -z "${CONTROL_PLANE_NO_KCM:-}" ]; then start_kcm; fi
+  trap 'stop_pid "$apiserver_pid"; apiserver_pid=; echo stopped >"$dir/apiserver-state"' USR1
+  trap 'if [ -z "$apiserver_pid" ]; then start_apiserver; wait_apiserver_ready && echo ready >"$dir/apiserver-state"; fi' USR2
+  echo "$dir/kubeconfig" >"$dir/ready"
+  log "ready: KUBECONFIG=$dir/kubeconfig"
+  # `wait` returns early whenever a trapped signal arrives; keep waiting.
+  while true; do
+    if ! kill -0 "$etcd_pid" 2>/dev/null; then log "etcd exited"; exit 1; fi
+    wait "$etcd_pid" || true
+  done
+}
+
+case "$cmd" in
+  run) run ;;
+  up)
+    if [ -f "$dir/ready" ] && kill -0 "$(cat "$dir/pid" 2>/dev/null)" 2>/dev/null; then
+      log "already running"; echo "export KUBECONFIG=$dir/kubeconfig"; exit 0
+    fi
+    rm -rf "$dir"; mkdir -p "$(dirname "$dir")"
+    # Build first, in the foreground, so its progress is visible.
+    "$here/build-binaries.sh" >&2
+    log_file=${dir}.log
+    setsid nohup "$0" run --dir "$dir" >"$log_file" 2>&1 </dev/null &
+    deadline=$((SECONDS + 120))
+    until [ -f "$dir/ready" ]; do
+      if ! kill -0 $! 2>/dev/null; then log "failed to start:"; cat "$log_file" >&2; exit 1; fi
+      [ $SECONDS -lt $deadline ] || { log "timed out; see $log_file"; exit 1; }
+      sleep 0.2
+    done
+    log "up (logs in $dir/logs)"
+    echo "export KUBECONFIG=$dir/kubeconfig"
+    ;;
+  down)
+    pid=$(cat "$dir/pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      deadline=$((SECONDS + 30))
+      while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    fi
+    rm -rf "$dir" "${dir}.log"
+    log "down"
+    ;;
+  env)
+    [ -f "$dir/ready" ] || { log "not running; run: $0 up"; exit 1; }
+    echo "export KUBECONFIG=$dir/kubeconfig"
+    ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac

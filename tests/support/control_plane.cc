@@ -1,0 +1,185 @@
+#include "control_plane.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace sttest {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+std::string scriptPath(const char* name) { return std::string(ST_SOURCE_DIR) + "/hack/" + name; }
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The asset paths hack/build-binaries.sh resolves (honouring KUBEBUILDER_ASSETS
+// and TEST_ASSET_* overrides), read once per process.
+const std::map<std::string, std::string>& assets() {
+  static std::once_flag once;
+  static std::map<std::string, std::string> paths;
+  std::call_once(once, [] {
+    ProcessResult r = runProcess({"bash", scriptPath("build-binaries.sh"), "env"}, "",
+                                 std::chrono::seconds(1800));
+    if (r.exitCode != 0) {
+      std::cerr << "hack/build-binaries.sh env failed:\n" << r.err << std::endl;
+      std::abort();
+    }
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      const std::string prefix = "export ";
+      if (line.rfind(prefix, 0) != 0) continue;
+      auto eq = line.find('=');
+      paths[line.substr(prefix.size(), eq - prefix.size())] = line.substr(eq + 1);
+    }
+  });
+  return paths;
+}
+
+}  // namespace
+
+ctrl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::start(
+    const ControlPlaneOptions& options) {
+  assets();  // build (or find) the binaries before the clock starts
+  std::string tmpl = (fs::temp_directory_path() / "st-plane-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return ctrl::Status(ctrl::Code::kInternal, "mkdtemp failed");
+  }
+  std::unique_ptr<ControlPlane> plane(new ControlPlane());
+  plane->dir_ = tmpl;
+  std::string extra;
+  for (const auto& a : options.apiserverArgs) extra += a + " ";
+  const std::string logFile = tmpl + ".log";
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The script (and through it every component) dies with this process.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (!options.withControllerManager) setenv("CONTROL_PLANE_NO_KCM", "1", 1);
+    setenv("CONTROL_PLANE_APISERVER_ARGS", extra.c_str(), 1);
+    FILE* log = std::freopen(logFile.c_str(), "w", stdout);
+    if (log != nullptr) dup2(fileno(stdout), 2);
+    std::string script = scriptPath("control-plane.sh");
+    execlp("bash", "bash", script.c_str(), "run", "--dir", tmpl.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (pid < 0) return ctrl::Status(ctrl::Code::kInternal, "fork failed");
+  plane->pid_ = pid;
+
+  const auto deadline = SteadyClock::now() + std::chrono::minutes(3);
+  auto pause = std::chrono::milliseconds(5);
+  while (!fs::exists(tmpl + "/ready")) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      plane->pid_ = -1;
+      return ctrl::Status(ctrl::Code::kUnavailable,
+                          "control plane exited during start-up:\n" + readFile(logFile));
+    }
+    if (SteadyClock::now() > deadline) {
+      return ctrl::Status(ctrl::Code::kTimeout,
+                          "control plane not ready after 3 minutes:\n" + readFile(logFile));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+  plane->kubeconfig_ = readFile(tmpl + "/ready");
+  return plane;
+}
+
+ControlPlane::~ControlPlane() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) != pid_) {
+      if (SteadyClock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  fs::remove(dir_ + ".log", ec);
+}
+
+std::string ControlPlane::server() const {
+  std::ifstream in(kubeconfig_);
+  for (std::string line; std::getline(in, line);) {
+    auto pos = line.find("server: ");
+    if (pos != std::string::npos) return line.substr(pos + 8);
+  }
+  return {};
+}
+
+std::string ControlPlane::etcdUrl() const { return readFile(dir_ + "/etcd-url"); }
+
+ctrl::Status ControlPlane::waitForState(const std::string& want, int timeoutSeconds) {
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(timeoutSeconds);
+  while (readFile(dir_ + "/apiserver-state") != want) {
+    if (SteadyClock::now() > deadline) {
+      return ctrl::Status(ctrl::Code::kTimeout, "kube-apiserver did not become " + want);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ctrl::Status::ok();
+}
+
+ctrl::Status ControlPlane::stopApiserver() {
+  kill(pid_, SIGUSR1);
+  return waitForState("stopped", 60);
+}
+
+ctrl::Status ControlPlane::startApiserver() {
+  kill(pid_, SIGUSR2);
+  return waitForState("ready", 120);
+}
+
+ProcessResult ControlPlane::kubectl(const std::vector<std::string>& args,
+                                    const std::string& input) const {
+  std::vector<std::string> argv{kubectlPath(), "--kubeconfig", kubeconfig_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return runProcess(argv, input);
+}
+
+std::string ControlPlane::kubectlPath() { return assets().at("TEST_ASSET_KUBECTL"); }
+std::string ControlPlane::helmPath() { return assets().at("TEST_ASSET_HELM"); }
+
+ControlPlane& sharedControlPlane(const ControlPlaneOptions& options) {
+  static std::mutex mu;
+  static std::unique_ptr<ControlPlane> plane;
+  std::lock_guard lock(mu);
+  if (!plane) {
+    auto started = ControlPlane::start(options);
+    if (!started.isOk()) {
+      std::cerr << "Failed to start the control plane: " << started.status().toString()
+                << std::endl;
+      std::abort();
+    }
+    plane = std::move(started).value();
+  }
+  return *plane;
+}
+
+}  // namespace sttest

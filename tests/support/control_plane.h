@@ -1,0 +1,65 @@
+// A real local control plane for integration and e2e tests: etcd +
+// kube-apiserver (+ kube-controller-manager on request), started through
+// hack/control-plane.sh `run` on free loopback ports. The script dies with the
+// test process (parent-death signal), so even a killed test leaves no process,
+// port or directory behind.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "controller/status.h"
+#include "subprocess.h"
+
+namespace sttest {
+
+struct ControlPlaneOptions {
+  bool withControllerManager = false;     // garbage-collector + namespace controllers
+  std::vector<std::string> apiserverArgs;  // extra kube-apiserver flags
+};
+
+class ControlPlane {
+ public:
+  // Starts a plane and waits (up to 3 minutes, for a first build of the
+  // binaries) until the API answers and the default namespace exists.
+  static ctrl::StatusOr<std::unique_ptr<ControlPlane>> start(const ControlPlaneOptions& options);
+  ~ControlPlane();  // stops everything and removes the temp directory
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
+
+  // Admin kubeconfig (system:masters client certificate).
+  const std::string& kubeconfig() const { return kubeconfig_; }
+  // https://127.0.0.1:PORT
+  std::string server() const;
+  // etcd's client URL, e.g. for POST {url}/v3/kv/compaction.
+  std::string etcdUrl() const;
+  // The directory holding pki/ (ca.crt, admin.crt, admin.key, sa.key) and logs/.
+  const std::string& dir() const { return dir_; }
+
+  // Stops kube-apiserver (etcd keeps running) / starts it again and waits
+  // until it is ready. For reconnect tests.
+  ctrl::Status stopApiserver();
+  ctrl::Status startApiserver();
+
+  // Runs the hack-built kubectl against this plane as admin.
+  ProcessResult kubectl(const std::vector<std::string>& args, const std::string& input = "") const;
+  // Path of the kubectl binary.
+  static std::string kubectlPath();
+  // Path of the helm binary.
+  static std::string helmPath();
+
+ private:
+  ControlPlane() = default;
+  ctrl::Status waitForState(const std::string& want, int timeoutSeconds);
+  std::string dir_;
+  std::string kubeconfig_;
+  int pid_ = -1;
+};
+
+// One plane per test binary, started on first use and stopped when the binary
+// exits (a registered GoogleTest environment). Without controller-manager
+// unless `withControllerManager` is asked for at first use.
+ControlPlane& sharedControlPlane(const ControlPlaneOptions& options = {});
+
+}  // namespace sttest
