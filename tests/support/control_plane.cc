@@ -79,7 +79,8 @@ ctrl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::start(
     FILE* log = std::freopen(logFile.c_str(), "w", stdout);
     if (log != nullptr) dup2(fileno(stdout), 2);
     std::string script = scriptPath("control-plane.sh");
-    execlp("bash", "bash", script.c_str(), "run", "--dir", tmpl.c_str(), static_cast<char*>(nullptr));
+    execlp("bash", "bash", script.c_str(), "run", "--dir", tmpl.c_str(),
+           static_cast<char*>(nullptr));
     _exit(127);
   }
   if (pid < 0) return ctrl::Status(ctrl::Code::kInternal, "fork failed");

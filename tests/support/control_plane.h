@@ -15,7 +15,7 @@
 namespace sttest {
 
 struct ControlPlaneOptions {
-  bool withControllerManager = false;     // garbage-collector + namespace controllers
+  bool withControllerManager = false;      // garbage-collector + namespace controllers
   std::vector<std::string> apiserverArgs;  // extra kube-apiserver flags
 };
 

@@ -144,7 +144,8 @@ class Watcher {
 class Client : public Reader, public Writer, public Watcher {};
 
 struct ClientOptions {
-  Clock* clock = nullptr;  // for rate limiting and retry delays; nullptr: RealClock
+  // For rate limiting and retry delays; must outlive the client. nullptr: RealClock.
+  Clock* clock = nullptr;
   // Attempts for an idempotent read (GET, LIST) answered Unavailable or
   // TooManyRequests; writes are never retried.
   int maxReadAttempts = 5;
@@ -162,7 +163,8 @@ std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const R
 // Creates a client over `transport` (owned). Applies config.qps/burst as a
 // client-side token bucket and counts requests in rest_client_requests_total
 // (metrics registry: controller/metrics.h). Retries only idempotent reads on
-// Unavailable/TooManyRequests (honouring Retry-After), never writes.
+// Unavailable/TooManyRequests (honouring Retry-After), never writes. The
+// client is thread-safe: share one among workers.
 std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const RestConfig& config);
 
 }  // namespace ctrl

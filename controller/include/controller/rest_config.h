@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "controller/clock.h"
 #include "controller/status.h"
 #include "controller/transport.h"
 
@@ -33,6 +34,10 @@ StatusOr<RestConfig> parseKubeconfig(std::string_view yamlText, std::string_view
 struct InClusterOptions {
   std::string tokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token";
   std::string caFile = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+  // Decides when the token file is due for a re-read; nullptr means
+  // RealClock::instance(). Must outlive the returned RestConfig. Tests pass a
+  // FakeClock.
+  const Clock* clock = nullptr;
 };
 
 // From KUBERNETES_SERVICE_HOST/PORT, the mounted CA and token. The token file

@@ -1,0 +1,290 @@
+// The recorder: a bounded queue filled by event() and drained by start()'s
+// thread, which owns the series cache (so the cache needs no lock).
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "controller/event_recorder.h"
+#include "controller/log.h"
+#include "controller/metrics.h"
+#include "controller/resource.h"
+#include "events/event_builder.h"
+
+namespace ctrl {
+namespace {
+
+prometheus::Counter& recorderCounter(const std::string& name, const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(*metricsRegistry()).Add({});
+}
+
+struct Pending {
+  EventFields fields;
+  WallTime observed;
+  MonoTime seen;
+};
+
+// One Event the API holds, and what we have not told it yet.
+struct Series {
+  EventFields fields;  // to recreate the Event if the API dropped it
+  std::string ns;
+  std::string name;
+  int64_t count = 1;
+  WallTime firstObserved;
+  WallTime lastObserved;
+  MonoTime lastSeen;
+  MonoTime lastPatched;
+  bool dirty = false;  // count/lastObserved newer than the API's copy
+};
+
+std::string seriesKey(const EventFields& f) {
+  std::string key;
+  for (const std::string* part :
+       {&f.regarding.kind, &f.regarding.apiVersion, &f.regarding.ns, &f.regarding.name,
+        &f.regarding.uid, &f.reason, &f.action, &f.note}) {
+    key += *part;
+    key += '\0';
+  }
+  key += eventTypeName(f.type);
+  return key;
+}
+
+}  // namespace
+
+class AsyncEventRecorder::Impl {
+ public:
+  Impl(Writer& writer, Clock& clock, EventRecorderOptions options)
+      : writer_(writer),
+        clock_(clock),
+        options_(std::move(options)),
+        droppedMetric_(recorderCounter("event_recorder_dropped_total",
+                                       "Events dropped because the recorder's queue was full.")),
+        failedMetric_(recorderCounter("event_recorder_failed_total",
+                                      "Events or series updates the API did not accept.")),
+        log_(log::named("events").withValues(
+            {{"reportingController", options_.reportingController}})) {}
+
+  void enqueue(Pending pending) {
+    {
+      std::lock_guard lock(mu_);
+      if (!closed_ && queue_.size() < options_.queueCapacity) {
+        queue_.push_back(std::move(pending));
+        cv_.notify_all();
+        return;
+      }
+    }
+    dropped_.fetch_add(1);
+    droppedMetric_.Increment();
+  }
+
+  Status run(const std::stop_token& stop);
+
+  Clock& clock() { return clock_; }
+  uint64_t dropped() const { return dropped_.load(); }
+  uint64_t failed() const { return failed_.load(); }
+  uint64_t processed() const { return processed_.load(); }
+
+ private:
+  // Sender thread only, below.
+  void handle(const Pending& pending);
+  // Creates the Event for `series` (named anew). Returns whether it was sent.
+  bool create(Series& series);
+  // Sends the series' count; recreates the Event when the API lost it.
+  bool patch(Series& series);
+  // Patches dirty series that are due (all when `all`) and forgets expired
+  // ones (after a last patch). Returns false when a request failed and
+  // `stopOnFailure` was set.
+  bool maintain(bool all, bool stopOnFailure);
+  MonoTime nextWake() const;
+  void countFailure(const Status& status, std::string_view what);
+
+  Writer& writer_;
+  Clock& clock_;
+  const EventRecorderOptions options_;
+  prometheus::Counter& droppedMetric_;
+  prometheus::Counter& failedMetric_;
+  log::Logger log_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool closed_ = false;
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> processed_{0};
+
+  std::unordered_map<std::string, Series> series_;  // sender thread only
+  uint32_t sequence_ = 0;
+};
+
+Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
+  std::stop_callback wake(stop, [this] {
+    std::lock_guard lock(mu_);
+    cv_.notify_all();
+  });
+  std::vector<Pending> batch;
+  bool stopping = false;
+  while (!stopping) {
+    {
+      std::unique_lock lock(mu_);
+      clock_.waitUntil(lock, cv_, nextWake(),
+                       [&] { return !queue_.empty() || stop.stop_requested(); });
+      stopping = stop.stop_requested();
+      closed_ = stopping;
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+      queue_.clear();
+    }
+    // The last batch is still sent on stop (it is bounded by the queue
+    // capacity), but the first failure ends that flush: the API is likely
+    // unreachable, and shutdown must not wait out one timeout per event.
+    const uint64_t failedBefore = failed_.load();
+    for (const Pending& pending : batch) {
+      if (stopping && failed_.load() != failedBefore) {
+        dropped_.fetch_add(1);
+        droppedMetric_.Increment();
+        continue;
+      }
+      handle(pending);
+      processed_.fetch_add(1);
+    }
+    batch.clear();
+    if (!stopping || failed_.load() == failedBefore) maintain(stopping, stopping);
+  }
+  return Status::ok();
+}
+
+void AsyncEventRecorder::Impl::handle(const Pending& pending) {
+  const std::string key = seriesKey(pending.fields);
+  auto it = series_.find(key);
+  if (it != series_.end() && pending.seen - it->second.lastSeen <= options_.seriesWindow) {
+    Series& s = it->second;
+    ++s.count;
+    s.lastObserved = pending.observed;
+    s.lastSeen = pending.seen;
+    s.dirty = true;
+    if (s.count == 2) patch(s);  // the first repeat is reported at once, as client-go does
+    return;
+  }
+  if (it != series_.end()) {  // a stale series: finish it, start a new Event
+    if (it->second.dirty) patch(it->second);
+    series_.erase(it);
+  }
+  if (series_.size() >= options_.maxSeries) {
+    auto oldest = series_.begin();
+    for (auto i = series_.begin(); i != series_.end(); ++i) {
+      if (i->second.lastSeen < oldest->second.lastSeen) oldest = i;
+    }
+    if (oldest->second.dirty) patch(oldest->second);
+    series_.erase(oldest);
+  }
+  Series s;
+  s.fields = pending.fields;
+  s.firstObserved = s.lastObserved = pending.observed;
+  s.lastSeen = s.lastPatched = pending.seen;
+  if (create(s)) series_.emplace(key, std::move(s));
+}
+
+bool AsyncEventRecorder::Impl::create(Series& series) {
+  series.ns = eventNamespace(series.fields.regarding);
+  series.name = eventName(series.fields.regarding, clock_.wallNow(), sequence_++);
+  Json event = buildEvent(series.fields, series.name, options_.reportingController,
+                          options_.reportingInstance, series.firstObserved, series.count,
+                          series.lastObserved);
+  auto created = writer_.create(resources::event(), series.ns, event);
+  if (!created.isOk()) {
+    countFailure(created.status(), "Failed to create event");
+    return false;
+  }
+  series.dirty = false;
+  return true;
+}
+
+bool AsyncEventRecorder::Impl::patch(Series& series) {
+  series.lastPatched = clock_.now();
+  auto patched = writer_.patch(resources::event(), series.ns, series.name, PatchType::kMerge,
+                               seriesPatch(series.count, series.lastObserved));
+  if (patched.isOk()) {
+    series.dirty = false;
+    return true;
+  }
+  if (patched.status().code() == Code::kNotFound) {
+    // The API dropped the Event (events live ~1 h): recreate it with the series.
+    return create(series);
+  }
+  // Still dirty: retried after seriesUpdateInterval while the series lives.
+  countFailure(patched.status(), "Failed to update event series");
+  return false;
+}
+
+bool AsyncEventRecorder::Impl::maintain(bool all, bool stopOnFailure) {
+  const MonoTime now = clock_.now();
+  for (auto it = series_.begin(); it != series_.end();) {
+    Series& s = it->second;
+    const bool expired = now - s.lastSeen > options_.seriesWindow;
+    if (s.dirty && (all || expired || now >= s.lastPatched + options_.seriesUpdateInterval)) {
+      if (!patch(s) && stopOnFailure) return false;
+    }
+    it = expired ? series_.erase(it) : std::next(it);
+  }
+  return true;
+}
+
+MonoTime AsyncEventRecorder::Impl::nextWake() const {
+  // Without pending series work, wake now and then to forget expired series.
+  MonoTime wake = clock_.now() + options_.seriesWindow;
+  for (const auto& [key, s] : series_) {
+    if (s.dirty) wake = std::min(wake, s.lastPatched + options_.seriesUpdateInterval);
+  }
+  return wake;
+}
+
+void AsyncEventRecorder::Impl::countFailure(const Status& status, std::string_view what) {
+  failed_.fetch_add(1);
+  failedMetric_.Increment();
+  log_.v(1).info(what, {{"error", status.toString()}});
+}
+
+StatusOr<std::unique_ptr<AsyncEventRecorder>> AsyncEventRecorder::create(
+    Writer& writer, Clock& clock, EventRecorderOptions options) {
+  if (options.reportingController.empty() || options.reportingInstance.empty()) {
+    return errorStatus(Code::kInvalidArgument,
+                       "event recorder: reportingController and reportingInstance are required");
+  }
+  if (options.reportingInstance.size() > 128 || options.reportingController.size() > 128) {
+    return errorStatus(Code::kInvalidArgument,
+                       "event recorder: reportingController and reportingInstance must be at "
+                       "most 128 characters");
+  }
+  if (options.queueCapacity == 0 || options.maxSeries == 0) {
+    return errorStatus(Code::kInvalidArgument,
+                       "event recorder: queueCapacity and maxSeries must be positive");
+  }
+  return std::unique_ptr<AsyncEventRecorder>(
+      new AsyncEventRecorder(std::make_unique<Impl>(writer, clock, std::move(options))));
+}
+
+AsyncEventRecorder::AsyncEventRecorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AsyncEventRecorder::~AsyncEventRecorder() = default;
+
+void AsyncEventRecorder::event(const ObjectRef& regarding, EventType type, std::string_view reason,
+                               std::string_view action, std::string_view note) {
+  Pending p{
+      EventFields{regarding, type, std::string(reason), std::string(action), truncateNote(note)},
+      impl_->clock().wallNow(), impl_->clock().now()};
+  impl_->enqueue(std::move(p));
+}
+
+Status AsyncEventRecorder::start(std::stop_token stop) { return impl_->run(stop); }
+uint64_t AsyncEventRecorder::dropped() const { return impl_->dropped(); }
+uint64_t AsyncEventRecorder::failed() const { return impl_->failed(); }
+uint64_t AsyncEventRecorder::processed() const { return impl_->processed(); }
+
+}  // namespace ctrl

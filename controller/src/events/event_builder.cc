@@ -1,0 +1,80 @@
+#include "events/event_builder.h"
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "controller/micro_time.h"
+#include "controller/resource.h"
+
+namespace ctrl {
+
+std::string truncateNote(std::string_view note) {
+  if (note.size() <= kMaxNoteBytes) return std::string(note);
+  size_t cut = kMaxNoteBytes;
+  // Back up over continuation bytes (10xxxxxx) to the start of a sequence.
+  while (cut > 0 && (static_cast<unsigned char>(note[cut]) & 0xC0U) == 0x80U) --cut;
+  return std::string(note.substr(0, cut));
+}
+
+std::string_view eventTypeName(EventType type) {
+  return type == EventType::kWarning ? "Warning" : "Normal";
+}
+
+std::string eventNamespace(const ObjectRef& regarding) {
+  return regarding.ns.empty() ? "default" : regarding.ns;
+}
+
+std::string eventName(const ObjectRef& regarding, WallTime when, uint32_t sequence) {
+  std::string base;
+  for (char c : regarding.name.substr(0, 200)) {
+    const auto u = static_cast<unsigned char>(c);
+    base += std::isalnum(u) || c == '-' || c == '.' ? static_cast<char>(std::tolower(u)) : '-';
+  }
+  if (base.empty() || !std::isalnum(static_cast<unsigned char>(base.front()))) {
+    base.insert(0, "x");
+  }
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch());
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, ".%016llx%04x",
+                static_cast<unsigned long long>(nanos.count()), sequence & 0xFFFFU);
+  return base + suffix;
+}
+
+Json buildEvent(const EventFields& fields, const std::string& name,
+                const std::string& reportingController, const std::string& reportingInstance,
+                WallTime firstObserved, int64_t count, WallTime lastObserved) {
+  Json regarding = Json::object();
+  auto put = [&](const char* key, const std::string& value) {
+    if (!value.empty()) regarding[key] = value;
+  };
+  put("kind", fields.regarding.kind);
+  put("apiVersion", fields.regarding.apiVersion);
+  put("namespace", fields.regarding.ns);
+  put("name", fields.regarding.name);
+  put("uid", fields.regarding.uid);
+  put("resourceVersion", fields.regarding.resourceVersion);
+
+  Json event = {
+      {"apiVersion", resources::event().apiVersion()},
+      {"kind", resources::event().kind},
+      {"metadata", {{"name", name}, {"namespace", eventNamespace(fields.regarding)}}},
+      {"eventTime", formatMicroTime(firstObserved)},
+      {"reportingController", reportingController},
+      {"reportingInstance", reportingInstance},
+      {"action", fields.action},
+      {"reason", fields.reason},
+      {"type", eventTypeName(fields.type)},
+      {"regarding", std::move(regarding)},
+  };
+  if (!fields.note.empty()) event["note"] = fields.note;
+  if (count >= 2) event.update(seriesPatch(count, lastObserved));
+  return event;
+}
+
+Json seriesPatch(int64_t count, WallTime lastObserved) {
+  return {{"series", {{"count", count}, {"lastObservedTime", formatMicroTime(lastObserved)}}}};
+}
+
+}  // namespace ctrl

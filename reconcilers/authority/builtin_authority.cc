@@ -1,0 +1,40 @@
+#include "authority/builtin_authority.h"
+
+#include "token/jwt.h"
+
+namespace st {
+
+BuiltinAuthority::BuiltinAuthority(SigningKeyRing keys, AuthorityOptions options,
+                                   RandomSource& random)
+    : keys_(std::make_shared<const SigningKeyRing>(std::move(keys))),
+      options_(std::move(options)),
+      random_(random) {}
+
+ctrl::StatusOr<IssuedToken> BuiltinAuthority::mint(const MintRequest& r) {
+  std::shared_ptr<const SigningKeyRing> keys;
+  {
+    std::lock_guard lock(mu_);
+    keys = keys_;
+  }
+  TokenClaims claims;
+  claims.issuer = options_.issuer;
+  claims.audience = options_.audience;
+  claims.subject = r.subject;
+  claims.name = r.name;
+  if (!r.email.empty()) claims.email = r.email;
+  claims.issuedAt = std::chrono::time_point_cast<std::chrono::seconds>(r.now);
+  if (r.lifetime) claims.expiresAt = claims.issuedAt + *r.lifetime;
+  claims.use = r.type == TokenType::kPersonal ? TokenUse::kPersonal : TokenUse::kService;
+  claims.scope = r.scim ? TokenScope::kScim : TokenScope::kApi;
+  auto minted = mintToken(std::move(claims), keys->active(), random_);
+  if (!minted.isOk()) return minted.status();
+  IssuedToken out;
+  out.value = std::move(minted->token);
+  out.tokenId = minted->claims.tokenId;
+  out.tokenHash = minted->hash;
+  out.issuedAt = minted->claims.issuedAt;
+  if (minted->claims.expiresAt) out.expiresAt = *minted->claims.expiresAt;
+  return out;
+}
+
+}  // namespace st

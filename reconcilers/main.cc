@@ -1,0 +1,80 @@
+// servicetoken-operator: flags, logging, cluster config, signals; the rest is
+// st::Operator (operator/operator.h).
+#include <iostream>
+
+#include "controller/log.h"
+#include "controller/rest_config.h"
+#include "controller/signals.h"
+#include "controller/transport.h"
+#include "operator/operator.h"
+
+namespace {
+
+// --kubeconfig, else $KUBECONFIG, else in-cluster, else ~/.kube/config.
+ctrl::StatusOr<ctrl::RestConfig> restConfig(const st::OperatorOptions& o) {
+  if (o.kubeconfig.empty() && std::getenv("KUBECONFIG") == nullptr) {
+    auto inCluster = ctrl::inClusterConfig();
+    if (inCluster.isOk() || inCluster.status().code() != ctrl::Code::kNotFound) return inCluster;
+  }
+  ctrl::KubeconfigOptions k;
+  k.path = o.kubeconfig;
+  k.context = o.context;
+  return ctrl::loadKubeconfig(k);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = st::parseOptions(argc, argv);
+  if (!parsed.isOk()) {
+    std::cerr << parsed.status().message() << "\nRun with --help for usage.\n";
+    return 2;
+  }
+  if (parsed->exit) {
+    std::cout << parsed->output;
+    return parsed->exitCode;
+  }
+  const st::OperatorOptions& options = parsed->options;
+  if (auto s = ctrl::log::setupLogging(options.logFormat, options.logLevel); !s.isOk()) {
+    std::cerr << s.message() << "\n";
+    return 2;
+  }
+  std::stop_source stop = ctrl::installSignalHandlers();
+
+  auto config = restConfig(options);
+  if (!config.isOk()) {
+    ctrl::log::error(config.status(), "Failed to load cluster configuration");
+    return 1;
+  }
+  config->qps = options.qps;
+  config->burst = options.burst;
+  config->userAgent = "servicetoken-operator/0.1.0";
+  auto transport = ctrl::makeCppRestTransport(*config);
+  if (!transport.isOk()) {
+    ctrl::log::error(transport.status(), "Failed to set up the API transport");
+    return 1;
+  }
+  auto client = ctrl::makeClient(std::move(transport).value(), *config);
+
+  st::OperatorDeps deps;
+  deps.client = client.get();
+  deps.httpServerFactory = ctrl::makeCppRestHttpServer;
+  auto op = st::Operator::create(options, deps);
+  if (!op.isOk()) {
+    ctrl::log::error(op.status(), "Failed to start");
+    return 1;
+  }
+  ctrl::log::info(
+      "Starting servicetoken-operator",
+      {{"namespace", options.ns},
+       {"watchNamespace", options.watchNamespace.empty() ? "*" : options.watchNamespace},
+       {"leaderElect", options.leaderElect},
+       {"workers", options.workers}});
+  ctrl::Status result = (*op)->run(stop.get_token());
+  if (!result.isOk()) {
+    ctrl::log::error(result, "Stopped with an error");
+    return 1;
+  }
+  ctrl::log::info("Stopped", {});
+  return 0;
+}

@@ -1,0 +1,221 @@
+#include "operator/operator.h"
+
+#include "api/codec.h"
+#include "authority/builtin_authority.h"
+#include "authority/key_bootstrap.h"
+#include "controller/controller.h"
+#include "controller/event_recorder.h"
+#include "controller/informer.h"
+#include "controller/leader_elector.h"
+#include "controller/log.h"
+#include "controller/manager.h"
+#include "controller/metrics.h"
+#include "servicetoken/reconciler.h"
+#include "servicetoken/token_metrics.h"
+#include "serviceuser/reconciler.h"
+
+namespace st {
+
+using ctrl::Informer;
+
+struct Operator::Impl {
+  OperatorOptions options;
+  OperatorDeps deps;
+  ctrl::Clock* clock = nullptr;
+  std::unique_ptr<TokenAuthority> authority;
+  std::unique_ptr<TokenMetrics> metrics;
+  std::shared_ptr<Informer<ServiceToken>> tokens;
+  std::shared_ptr<Informer<ServiceUser>> users;
+  std::shared_ptr<Informer<TokenSecret>> secrets;
+  std::shared_ptr<ctrl::AsyncEventRecorder> events;
+  std::shared_ptr<ctrl::Controller> tokenController;
+  std::shared_ptr<ctrl::Controller> userController;
+  std::unique_ptr<ctrl::Manager> manager;
+};
+
+namespace {
+
+// Enqueues a token and every sibling sharing its user/owner (so the younger of
+// two duplicates is re-evaluated when the older goes away).
+void enqueueWithSiblings(ctrl::Controller& c, const Informer<ServiceToken>& tokens,
+                         const ServiceToken& t) {
+  c.enqueue(t.meta.namespace_, t.meta.name);
+  for (const auto& key :
+       tokens.store().indexKeys(kByServiceUserIndex, serviceUserIndex(t).front())) {
+    c.enqueue(ctrl::Request::fromKey(key));
+  }
+}
+
+// Our own status writes change neither generation, labels nor annotations:
+// they are not worth a reconcile (controller-runtime's predicates).
+bool worthReconciling(const ServiceToken& a, const ServiceToken& b) {
+  return a.meta.generation != b.meta.generation || a.meta.annotations != b.meta.annotations ||
+         a.meta.labels != b.meta.labels || a.meta.deletionTimestamp != b.meta.deletionTimestamp;
+}
+
+}  // namespace
+
+ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions& options,
+                                                           OperatorDeps deps) {
+  if (deps.client == nullptr) {
+    return ctrl::Status(ctrl::Code::kInvalidArgument, "Operator needs a client");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->deps = deps;
+  impl->clock = deps.clock != nullptr ? deps.clock : &ctrl::RealClock::instance();
+  ctrl::Client& client = *deps.client;
+  ctrl::Clock& clock = *impl->clock;
+
+  // The token authority: keys from their Secret, JWKS published.
+  KeyBootstrapOptions keyOptions;
+  keyOptions.ns = options.ns;
+  keyOptions.secretName = options.signingKeySecret;
+  keyOptions.jwksConfigMap = options.jwksConfigMap;
+  keyOptions.algorithm =
+      options.signingAlgorithm == "ES256" ? KeyAlgorithm::kEs256 : KeyAlgorithm::kEd25519;
+  auto ring = loadOrCreateSigningKeys(client, keyOptions);
+  if (!ring.isOk()) return ring.status().withContext("loading signing keys");
+  if (auto s = publishJwks(client, keyOptions, *ring); !s.isOk()) {
+    return s.withContext("publishing the JWKS");
+  }
+  AuthorityOptions authorityOptions{options.issuerUrl, options.audience};
+  impl->authority =
+      deps.random != nullptr
+          ? std::make_unique<BuiltinAuthority>(std::move(ring).value(), authorityOptions,
+                                               *deps.random)
+          : std::make_unique<BuiltinAuthority>(std::move(ring).value(), authorityOptions);
+  impl->metrics = std::make_unique<TokenMetrics>(*ctrl::metricsRegistry());
+
+  // Informers: custom resources fully, Secrets only with our label.
+  ctrl::ReflectorOptions tokenWatch;
+  tokenWatch.resource = serviceTokenResource();
+  tokenWatch.ns = options.watchNamespace;
+  impl->tokens = std::make_shared<Informer<ServiceToken>>(client, client, tokenWatch,
+                                                          decodeServiceToken, clock);
+  ctrl::ReflectorOptions userWatch;
+  userWatch.resource = serviceUserResource();
+  userWatch.ns = options.watchNamespace;
+  impl->users =
+      std::make_shared<Informer<ServiceUser>>(client, client, userWatch, decodeServiceUser, clock);
+  ctrl::ReflectorOptions secretWatch;
+  secretWatch.resource = ctrl::resources::secret();
+  secretWatch.ns = options.watchNamespace;
+  secretWatch.labelSelector =
+      std::string(kManagedByLabel) + "=" + kManagedByValue + "," + kTokenLabel;
+  impl->secrets = std::make_shared<Informer<TokenSecret>>(client, client, secretWatch,
+                                                          decodeTokenSecret, clock);
+  if (auto s = impl->tokens->addIndex(kByServiceUserIndex, serviceUserIndex); !s.isOk()) return s;
+  if (auto s = impl->users->addIndex(kByUserIdIndex, userIdIndex); !s.isOk()) return s;
+
+  const std::string identity = ctrl::defaultLeaderIdentity();
+  auto events = ctrl::AsyncEventRecorder::create(
+      client, clock,
+      {.reportingController = "servicetoken.dev/servicetoken-operator",
+       .reportingInstance = identity});
+  if (!events.isOk()) return events.status();
+  impl->events = std::shared_ptr<ctrl::AsyncEventRecorder>(std::move(events).value());
+
+  // Controllers.
+  ServiceTokenReconcilerDeps tokenDeps{&impl->tokens->store(),
+                                       &impl->secrets->store(),
+                                       &impl->users->store(),
+                                       &client,
+                                       impl->authority.get(),
+                                       impl->events.get(),
+                                       &clock,
+                                       impl->metrics.get()};
+  ctrl::ControllerOptions tokenOptions;
+  tokenOptions.name = "servicetoken";
+  tokenOptions.workers = options.workers;
+  tokenOptions.clock = &clock;
+  impl->tokenController = std::make_shared<ctrl::Controller>(
+      std::move(tokenOptions), std::make_unique<ServiceTokenReconciler>(tokenDeps));
+  ctrl::ControllerOptions userOptions;
+  userOptions.name = "serviceuser";
+  userOptions.workers = 2;
+  userOptions.clock = &clock;
+  impl->userController = std::make_shared<ctrl::Controller>(
+      std::move(userOptions), std::make_unique<ServiceUserReconciler>(ServiceUserReconcilerDeps{
+                                  &impl->users->store(), &client, &clock}));
+
+  // Event handlers: each change enqueues the keys whose reconcile it affects.
+  ctrl::Controller& tc = *impl->tokenController;
+  ctrl::Controller& uc = *impl->userController;
+  Informer<ServiceToken>& tokens = *impl->tokens;
+  Informer<ServiceUser>& users = *impl->users;
+  auto status = tokens.addEventHandler(
+      {.onAdd = [&tc](const auto& t) { tc.enqueue(t->meta.namespace_, t->meta.name); },
+       .onUpdate =
+           [&tc](const auto& before, const auto& after) {
+             if (worthReconciling(*before, *after))
+               tc.enqueue(after->meta.namespace_, after->meta.name);
+           },
+       .onDelete = [&tc, &tokens](const auto& t) { enqueueWithSiblings(tc, tokens, *t); }});
+  if (!status.isOk()) return status;
+  auto enqueueOwner = [&tc](const std::shared_ptr<const TokenSecret>& s) {
+    auto it = s->meta.labels.find(kTokenLabel);
+    if (it != s->meta.labels.end()) tc.enqueue(s->meta.namespace_, it->second);
+  };
+  status = impl->secrets->addEventHandler(
+      {.onAdd = enqueueOwner,
+       .onUpdate = [enqueueOwner](const auto&, const auto& after) { enqueueOwner(after); },
+       .onDelete = enqueueOwner});
+  if (!status.isOk()) return status;
+  auto onUser = [&tc, &uc, &tokens, &users](const std::shared_ptr<const ServiceUser>& u) {
+    uc.enqueue(u->meta.namespace_, u->meta.name);
+    for (const auto& key : users.store().indexKeys(kByUserIdIndex, userIdIndex(*u).front())) {
+      uc.enqueue(ctrl::Request::fromKey(key));
+    }
+    for (const auto& key : tokens.store().indexKeys(
+             kByServiceUserIndex, serviceUserIndexKey(u->meta.namespace_, u->meta.name))) {
+      tc.enqueue(ctrl::Request::fromKey(key));
+    }
+  };
+  status = users.addEventHandler({.onAdd = onUser,
+                                  .onUpdate =
+                                      [onUser](const auto& before, const auto& after) {
+                                        onUser(before);
+                                        onUser(after);
+                                      },
+                                  .onDelete = onUser});
+  if (!status.isOk()) return status;
+
+  // The manager.
+  ctrl::ManagerOptions managerOptions;
+  managerOptions.metricsBindAddress = options.metricsBindAddress;
+  managerOptions.healthProbeBindAddress = options.healthProbeBindAddress;
+  managerOptions.httpServerFactory = deps.httpServerFactory;
+  managerOptions.gracefulShutdownTimeout = std::chrono::seconds(options.gracefulShutdownSeconds);
+  managerOptions.clock = &clock;
+  impl->manager = std::make_unique<ctrl::Manager>(std::move(managerOptions));
+  impl->manager->add(impl->tokens);
+  impl->manager->add(impl->users);
+  impl->manager->add(impl->secrets);
+  impl->manager->add(std::shared_ptr<ctrl::Runnable>(impl->events), nullptr);
+  impl->manager->add(impl->tokenController);
+  impl->manager->add(impl->userController);
+  if (options.leaderElect) {
+    ctrl::LeaderElectionConfig le;
+    le.leaseNamespace = options.ns;
+    le.leaseName = options.leaderElectionId;
+    le.identity = identity;
+    le.callbacks = impl->manager->leaderCallbacks();
+    auto elector = ctrl::LeaderElector::create(client, clock, std::move(le));
+    if (!elector.isOk()) return elector.status();
+    impl->manager->setLeaderElector(std::shared_ptr<ctrl::Runnable>(std::move(elector).value()));
+  }
+  return std::unique_ptr<Operator>(new Operator(std::move(impl)));
+}
+
+Operator::Operator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Operator::~Operator() = default;
+
+ctrl::Status Operator::run(std::stop_token stop) { return impl_->manager->start(std::move(stop)); }
+bool Operator::synced() const { return impl_->manager->synced(); }
+const ctrl::Store<ServiceToken>& Operator::tokens() const { return impl_->tokens->store(); }
+const ctrl::Store<TokenSecret>& Operator::secrets() const { return impl_->secrets->store(); }
+int Operator::metricsPort() const { return impl_->manager->metricsPort(); }
+int Operator::probePort() const { return impl_->manager->probePort(); }
+
+}  // namespace st

@@ -1,0 +1,43 @@
+// The servicetoken-operator command line (PRODUCT.md §6).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "controller/status.h"
+
+namespace st {
+
+struct OperatorOptions {
+  std::string kubeconfig;  // "" = $KUBECONFIG, in-cluster, then ~/.kube/config
+  std::string context;
+  std::string ns = "servicetoken-system";  // own namespace: keys, JWKS, Lease
+  std::string watchNamespace;              // "" = all namespaces
+  bool leaderElect = false;
+  std::string leaderElectionId = "servicetoken-operator";
+  std::string metricsBindAddress = ":8080";
+  std::string healthProbeBindAddress = ":8081";
+  std::string logFormat = "json";
+  std::string logLevel = "info";
+  int workers = 8;
+  double qps = 0;  // 0: no client-side limit (rely on API Priority and Fairness)
+  int burst = 0;
+  std::string issuerUrl = "https://servicetoken.dev";
+  std::string audience = "servicetoken.dev";
+  std::string signingKeySecret = "servicetoken-signing-keys";
+  std::string signingAlgorithm = "EdDSA";  // or ES256
+  std::string jwksConfigMap = "servicetoken-jwks";
+  int gracefulShutdownSeconds = 30;
+};
+
+struct ParsedOptions {
+  OperatorOptions options;
+  bool exit = false;  // --help or --version was handled
+  int exitCode = 0;
+  std::string output;  // what to print before exiting
+};
+
+// Parses argv. Errors: InvalidArgument with CLI11's message (names the flag).
+ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv);
+
+}  // namespace st

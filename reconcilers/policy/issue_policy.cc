@@ -1,0 +1,88 @@
+#include "policy/issue_policy.h"
+
+#include "token/encoding.h"
+#include "token/token_hash.h"
+
+namespace st {
+namespace {
+
+std::string annotation(const TokenSecret& s, const char* key) {
+  auto it = s.meta.annotations.find(key);
+  return it == s.meta.annotations.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+std::optional<Trigger> secretMissing(const IssuingInput& in) {
+  if (in.secret != nullptr) return std::nullopt;
+  if (in.token->status.revision > 0) {
+    return Trigger{"SecretDeleted",
+                   "The Secret was deleted; its token cannot be recovered, so a new one is "
+                   "minted and the old one is treated as revoked"};
+  }
+  return Trigger{"Initial", "No token has been issued yet"};
+}
+
+std::optional<Trigger> secretTampered(const IssuingInput& in) {
+  const TokenSecret& s = *in.secret;
+  const std::string recorded = annotation(s, kTokenHashAnnotation);
+  if (!s.tokenHash.empty() && s.tokenHash == recorded) return std::nullopt;
+  return Trigger{"SecretTampered",
+                 "The token in the Secret no longer matches the recorded hash; a new token "
+                 "is minted and the replaced one is treated as revoked"};
+}
+
+std::optional<Trigger> specChanged(const IssuingInput& in) {
+  if (annotation(*in.secret, kSpecHashAnnotation) == in.specHash) return std::nullopt;
+  return Trigger{"SpecChanged",
+                 "The spec fields the token carries changed; a replacement is minted"};
+}
+
+std::optional<Trigger> manualRotation(const IssuingInput& in) {
+  const auto& ann = in.token->meta.annotations;
+  auto it = ann.find(kRotateAnnotation);
+  if (it == ann.end() || it->second.empty()) return std::nullopt;
+  if (annotation(*in.secret, kRotateRequestAnnotation) == it->second) return std::nullopt;
+  return Trigger{"ManualRotation", "Rotation was requested with the " +
+                                       std::string(kRotateAnnotation) + " annotation"};
+}
+
+std::optional<Trigger> renewalDue(const IssuingInput& in) {
+  if (!in.renewalTime || in.now < *in.renewalTime) return std::nullopt;
+  return Trigger{"RenewalDue", "The token reached its renewal time"};
+}
+
+const std::vector<IssuePolicy>& issuePolicies() {
+  static const std::vector<IssuePolicy> chain{secretTampered, specChanged, manualRotation,
+                                              renewalDue};
+  return chain;
+}
+
+std::optional<Trigger> evaluateIssuePolicies(const IssuingInput& in) {
+  // Every other policy reads the Secret, so its absence is decided first.
+  if (auto t = secretMissing(in)) return t;
+  for (IssuePolicy p : issuePolicies()) {
+    if (auto t = p(in)) return t;
+  }
+  return std::nullopt;
+}
+
+std::string specHash(const ServiceTokenSpec& spec) {
+  std::string canonical;
+  auto field = [&](std::string_view v) {
+    canonical += std::to_string(v.size());
+    canonical += ':';
+    canonical += v;
+    canonical += ';';
+  };
+  field(spec.displayName);
+  field(spec.type == TokenType::kPersonal ? "Personal" : "Service");
+  field(spec.serviceUserRef);
+  field(spec.owner);
+  field(spec.expiration);
+  field(spec.expiresInDays ? std::to_string(*spec.expiresInDays) : "");
+  field(spec.scimAdministration ? "scim" : "api");
+  return hexEncode(sha256(canonical)).substr(0, 16);
+}
+
+}  // namespace st

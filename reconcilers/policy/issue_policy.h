@@ -1,0 +1,50 @@
+// "Must we mint a new token, and why?" as a chain of pure functions over one
+// gathered input (cert-manager's trigger policies). The gatherer does all
+// reads; each policy returns a Trigger or nothing; the first that fires wins.
+// Mint-once does not rest on these answers: the write that follows is a
+// compare-and-swap, so a decision made on a stale cache fails harmlessly.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/types.h"
+#include "controller/clock.h"
+
+namespace st {
+
+struct IssuingInput {
+  const ServiceToken* token = nullptr;        // never null
+  const TokenSecret* secret = nullptr;        // the Secret at the target name (owned), or null
+  std::string specHash;                       // specHash(token->spec) of the current spec
+  std::optional<ctrl::WallTime> renewalTime;  // of the token in the Secret, if any
+  ctrl::WallTime now{};
+};
+
+struct Trigger {
+  std::string reason;   // PascalCase: Initial, SecretDeleted, SecretTampered, SpecChanged,
+                        // ManualRotation, RenewalDue
+  std::string message;  // a human sentence
+};
+
+using IssuePolicy = std::optional<Trigger> (*)(const IssuingInput&);
+
+std::optional<Trigger> secretMissing(const IssuingInput& in);
+std::optional<Trigger> secretTampered(const IssuingInput& in);
+std::optional<Trigger> specChanged(const IssuingInput& in);
+std::optional<Trigger> manualRotation(const IssuingInput& in);
+std::optional<Trigger> renewalDue(const IssuingInput& in);
+
+// The chain in order of precedence.
+const std::vector<IssuePolicy>& issuePolicies();
+
+// Runs the chain; nullopt means the current token stands.
+std::optional<Trigger> evaluateIssuePolicies(const IssuingInput& in);
+
+// A short stable hash of the spec fields a token carries (display name, type,
+// subject, lifetime, SCIM scope). Secret labels, annotations, deletion policy
+// and rotation settings are not part of it: changing them mints nothing.
+std::string specHash(const ServiceTokenSpec& spec);
+
+}  // namespace st

@@ -1,0 +1,44 @@
+// The seam between the reconcilers and whoever signs tokens: the built-in
+// authority (token/), later a remote issuer. A minted token exists only in
+// the returned SecretString until it is written into its Secret.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "api/types.h"
+#include "controller/clock.h"
+#include "controller/status.h"
+#include "token/secret_string.h"
+
+namespace st {
+
+struct MintRequest {
+  TokenType type = TokenType::kService;
+  std::string subject;  // userId for Service, the owner for Personal
+  std::string name;     // the displayName
+  std::string email;    // "" when unknown
+  bool scim = false;
+  std::optional<std::chrono::seconds> lifetime;  // nullopt: Never
+  ctrl::WallTime now{};
+};
+
+struct IssuedToken {
+  SecretString value;
+  std::string tokenId;    // jti
+  std::string tokenHash;  // sha256:<hex> of value
+  ctrl::WallTime issuedAt{};
+  std::optional<ctrl::WallTime> expiresAt;
+};
+
+class TokenAuthority {
+ public:
+  virtual ~TokenAuthority() = default;
+  // Signs a new token. Errors: Unavailable when no signing key is loaded,
+  // Internal on a crypto failure. Messages never contain key material.
+  // Thread-safe.
+  virtual ctrl::StatusOr<IssuedToken> mint(const MintRequest& request) = 0;
+};
+
+}  // namespace st

@@ -1,0 +1,49 @@
+// The status a ServiceToken should have, computed from what the reconciler
+// gathered and did (PRODUCT.md §2): phase, the Ready / Issuing / Stalled
+// conditions with observedGeneration, and every status field. Pure, so the
+// status rules are tested with struct literals; the reconciler writes the
+// result only when it differs from the current status.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/types.h"
+#include "controller/clock.h"
+#include "policy/issue_policy.h"
+#include "servicetoken/issued_state.h"
+
+namespace st {
+
+// Why a token cannot be minted now. Stalled ones need a human.
+enum class Blocker {
+  kNone,
+  kInvalidSpec,          // stalled
+  kDuplicateName,        // stalled
+  kSecretNotOwned,       // stalled
+  kServiceUserNotFound,  // waits for the user
+  kServiceUserNotReady,  // waits for the user
+};
+
+const char* blockerReason(Blocker b);
+bool isStalled(Blocker b);
+
+struct StatusInput {
+  const ServiceToken* token = nullptr;
+  Blocker blocker = Blocker::kNone;
+  std::string blockerMessage;
+  std::string secretName;
+  std::string subject;                // status.serviceUserId
+  std::string lifetimeLabel;          // status.expiration
+  std::optional<IssuedState> issued;  // the Secret's token, when an owned Secret exists
+  std::optional<ctrl::WallTime> renewalTime;
+  std::optional<Trigger> pendingTrigger;  // a mint is due but did not happen
+  int32_t failedAttempts = 0;             // consecutive failures, 0 after success
+  std::string lastFailureTime;
+  std::string failureMessage;  // the latest failure, when failedAttempts > 0
+  ctrl::WallTime now{};
+};
+
+ServiceTokenStatus desiredStatus(const StatusInput& in);
+
+}  // namespace st

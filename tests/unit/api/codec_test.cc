@@ -1,0 +1,122 @@
+#include "api/codec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "api/base64.h"
+#include "token/token_hash.h"
+
+namespace st {
+namespace {
+
+using ctrl::Json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Json tokenJson() {
+  return Json::parse(R"({
+    "apiVersion": "servicetoken.dev/v1alpha1", "kind": "ServiceToken",
+    "metadata": {"name": "airflow", "namespace": "data", "uid": "u-1", "resourceVersion": "7",
+                 "generation": 3, "annotations": {"servicetoken.dev/rotate": "r1"}},
+    "spec": {"displayName": "Airflow Service User", "type": "Service",
+             "serviceUserRef": {"name": "airflow"}, "expiresInDays": 45,
+             "scimAdministration": true,
+             "secret": {"name": "af", "labels": {"team": "data"}, "deletionPolicy": "Retain"},
+             "rotation": {"policy": "Disabled", "renewBefore": "5d", "gracePeriod": "1d"}},
+    "status": {"phase": "Active", "revision": 2, "tokenId": "j1",
+               "previousToken": {"tokenId": "j0", "tokenHash": "sha256:00"},
+               "conditions": [{"type": "Ready", "status": "True", "reason": "Issued",
+                               "message": "ok", "observedGeneration": 3,
+                               "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+  })");
+}
+
+TEST(Codec, DecodesEveryServiceTokenField) {
+  auto t = decodeServiceToken(tokenJson());
+  ASSERT_TRUE(t.isOk()) << t.status().toString();
+  EXPECT_EQ(t->meta.name, "airflow");
+  EXPECT_EQ(t->meta.generation, 3);
+  EXPECT_EQ(t->spec.displayName, "Airflow Service User");
+  EXPECT_EQ(t->spec.type, TokenType::kService);
+  EXPECT_EQ(t->spec.serviceUserRef, "airflow");
+  EXPECT_EQ(t->spec.expiresInDays, 45);
+  EXPECT_TRUE(t->spec.scimAdministration);
+  EXPECT_EQ(t->spec.secret.labels.at("team"), "data");
+  EXPECT_EQ(t->spec.secret.deletionPolicy, "Retain");
+  EXPECT_EQ(t->secretName(), "af");
+  EXPECT_EQ(t->spec.rotation.renewBefore, "5d");
+  EXPECT_EQ(t->status.revision, 2);
+  ASSERT_TRUE(t->status.previousToken.has_value());
+  EXPECT_EQ(t->status.previousToken->tokenId, "j0");
+  ASSERT_EQ(t->status.conditions.size(), 1u);
+  EXPECT_EQ(t->status.conditions[0].observedGeneration, 3);
+}
+
+TEST(Codec, WrongTypesAreErrorsNamingTheFieldNotTheValue) {
+  Json j = tokenJson();
+  j["spec"]["displayName"] = 42;
+  EXPECT_THAT(decodeServiceToken(j).status().message(), HasSubstr("spec.displayName"));
+  j = tokenJson();
+  j["spec"]["secret"]["labels"]["team"] = Json::array();
+  EXPECT_THAT(decodeServiceToken(j).status().message(), HasSubstr("spec.secret.labels.team"));
+  j = tokenJson();
+  j["spec"]["type"] = "Robot";
+  auto r = decodeServiceToken(j);
+  EXPECT_FALSE(r.isOk());
+  EXPECT_THAT(r.status().message(), Not(HasSubstr("Robot")));
+  EXPECT_FALSE(decodeServiceToken(Json::array()).isOk());
+}
+
+TEST(Codec, StatusRoundTripsAndEmptyFieldsBecomeNullForMergePatch) {
+  auto t = decodeServiceToken(tokenJson());
+  ASSERT_TRUE(t.isOk());
+  Json encoded = encodeStatus(t->status);
+  EXPECT_TRUE(encoded["expiresAt"].is_null());
+  EXPECT_TRUE(encoded["failedAttempts"].is_null());
+  Json object = tokenJson();
+  object["status"] = encoded;
+  auto again = decodeServiceToken(object);
+  ASSERT_TRUE(again.isOk());
+  EXPECT_EQ(again->status, t->status);
+
+  t->status.previousToken.reset();
+  EXPECT_TRUE(encodeStatus(t->status)["previousToken"].is_null());
+}
+
+TEST(Codec, TokenSecretKeepsOnlyHashesOfTheValues) {
+  const std::string value = "eyJhbGciOiJFZERTQSJ9.payload.signature";
+  Json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"type", kSecretType},
+                 {"metadata", {{"name", "af"}, {"namespace", "data"}}},
+                 {"data",
+                  {{"token", base64Encode(value)},
+                   {"token.previous", base64Encode("old")},
+                   {"expires-at", base64Encode("never")}}}};
+  auto s = decodeTokenSecret(secret);
+  ASSERT_TRUE(s.isOk()) << s.status().toString();
+  EXPECT_EQ(s->tokenHash, tokenHash(value));
+  EXPECT_EQ(s->previousTokenHash, tokenHash("old"));
+  EXPECT_TRUE(s->hasExpiresAt);
+
+  secret["data"]["token"] = "%%%not base64%%";
+  auto bad = decodeTokenSecret(secret);
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_THAT(bad.status().message(), HasSubstr("data.token"));
+  EXPECT_THAT(bad.status().message(), Not(HasSubstr("%%%")));
+}
+
+TEST(Base64, RoundTripsAllPaddingLengths) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    auto d = base64Decode(base64Encode(s));
+    ASSERT_TRUE(d.isOk());
+    EXPECT_EQ(*d, s);
+  }
+  EXPECT_EQ(base64Encode("abc"), "YWJj");
+  EXPECT_FALSE(base64Decode("abc").isOk());
+  EXPECT_FALSE(base64Decode("a$==").isOk());
+}
+
+}  // namespace
+}  // namespace st

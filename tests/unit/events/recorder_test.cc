@@ -1,0 +1,153 @@
+// What the recorder writes: one events.k8s.io/v1 Event per distinct event,
+// repeats folded into its series, and a queue that drops instead of blocking.
+#include <gtest/gtest.h>
+
+#include "recorder_harness.h"
+
+namespace sttest {
+namespace {
+
+TEST_F(RecorderTest, CreatesEventWithEveryField) {
+  makeRecorder(options());
+  startSender();
+  const std::string now = wallText();
+  recorder_->event(token(), ctrl::EventType::kWarning, "IssueFailed", "IssueToken",
+                   "Failed to issue a token");
+  ASSERT_TRUE(processed(1));
+
+  auto stored = events("team-a");
+  ASSERT_EQ(stored.size(), 1U);
+  const ctrl::Json& e = stored[0];
+  EXPECT_EQ(e["apiVersion"], "events.k8s.io/v1");
+  EXPECT_EQ(e["kind"], "Event");
+  EXPECT_EQ(e["metadata"]["name"].get<std::string>().rfind("api.", 0), 0U);
+  EXPECT_EQ(e["eventTime"], now);
+  EXPECT_EQ(e["reportingController"], "servicetoken.dev/operator");
+  EXPECT_EQ(e["reportingInstance"], "operator-0");
+  EXPECT_EQ(e["type"], "Warning");
+  EXPECT_EQ(e["reason"], "IssueFailed");
+  EXPECT_EQ(e["action"], "IssueToken");
+  EXPECT_EQ(e["note"], "Failed to issue a token");
+  EXPECT_EQ(e["regarding"], (ctrl::Json{{"kind", "ServiceToken"},
+                                        {"apiVersion", "servicetoken.dev/v1alpha1"},
+                                        {"namespace", "team-a"},
+                                        {"name", "api"},
+                                        {"uid", "uid-api"},
+                                        {"resourceVersion", "42"}}));
+  EXPECT_FALSE(e.contains("series"));
+  EXPECT_EQ(recorder_->failed(), 0U);
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, AggregatesRepeatsIntoOneSeries) {
+  makeRecorder(options());
+  startSender();
+  auto record = [&] {
+    recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "Issued a token");
+  };
+  const std::string first = wallText();
+  record();
+  ASSERT_TRUE(processed(1));
+  clock_.advance(1s);
+  const std::string second = wallText();
+  record();
+  ASSERT_TRUE(processed(2));
+
+  // The first repeat is patched at once.
+  auto stored = events("team-a");
+  ASSERT_EQ(stored.size(), 1U);
+  EXPECT_EQ(stored[0]["series"]["count"], 2);
+  EXPECT_EQ(stored[0]["series"]["lastObservedTime"], second);
+  EXPECT_EQ(stored[0]["eventTime"], first);
+
+  // Later repeats are batched until seriesUpdateInterval (30 s).
+  clock_.advance(1s);
+  const std::string third = wallText();
+  record();
+  record();
+  ASSERT_TRUE(processed(4));
+  EXPECT_EQ(events("team-a")[0]["series"]["count"], 2);
+  clock_.advance(30s);
+  ASSERT_TRUE(eventually([&] { return events("team-a")[0]["series"]["count"] == 4; }));
+  EXPECT_EQ(events("team-a")[0]["series"]["lastObservedTime"], third);
+
+  EXPECT_EQ(client_.calls("create"), 1);
+  EXPECT_EQ(client_.calls("patch"), 2);
+  EXPECT_EQ(events("team-a").size(), 1U);
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, DistinctEventsAreNotAggregated) {
+  makeRecorder(options());
+  startSender();
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  recorder_->event(token(), ctrl::EventType::kWarning, "Issued", "IssueToken", "n");
+  recorder_->event(token(), ctrl::EventType::kNormal, "Rotated", "IssueToken", "n");
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "Rotate", "n");
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "other note");
+  recorder_->event(token("web"), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(6));
+  auto stored = events("team-a");
+  EXPECT_EQ(stored.size(), 6U);
+  for (const auto& e : stored) EXPECT_FALSE(e.contains("series")) << e.dump();
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, RepeatAfterTheWindowStartsANewEvent) {
+  auto o = options();
+  o.seriesWindow = 6min;
+  makeRecorder(o);
+  startSender();
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(1));
+  clock_.advance(7min);
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(2));
+  auto stored = events("team-a");
+  EXPECT_EQ(stored.size(), 2U);
+  for (const auto& e : stored) EXPECT_FALSE(e.contains("series"));
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, FullQueueDropsInsteadOfBlocking) {
+  auto o = options();
+  o.queueCapacity = 3;
+  makeRecorder(o);
+  Gate gate;
+  client_.setInterceptor([&](std::string_view verb, const ctrl::Resource&, std::string_view) {
+    if (verb == "create") gate.wait();  // the API hangs
+    return ctrl::Status::ok();
+  });
+  startSender();
+  Gate::OpenOnExit unblock{gate};
+  recorder_->event(token("first"), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(eventually([&] { return client_.calls("create") == 1; }));
+
+  // The sender is stuck in a request; recording must still return at once.
+  for (int i = 0; i < 8; ++i) {
+    recorder_->event(token("n" + std::to_string(i)), ctrl::EventType::kNormal, "Issued",
+                     "IssueToken", "n");
+  }
+  EXPECT_EQ(recorder_->dropped(), 5U);
+  EXPECT_EQ(recorder_->processed(), 0U);
+
+  gate.open();
+  ASSERT_TRUE(processed(4));
+  EXPECT_EQ(events("team-a").size(), 4U);
+  EXPECT_EQ(recorder_->dropped(), 5U);
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, EventsBeforeStartWaitAndAfterStopAreDropped) {
+  makeRecorder(options());
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "early");
+  startSender();
+  ASSERT_TRUE(processed(1));
+  EXPECT_EQ(events("team-a").size(), 1U);
+  EXPECT_TRUE(stop().isOk());
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "late");
+  EXPECT_EQ(recorder_->dropped(), 1U);
+}
+
+}  // namespace
+}  // namespace sttest

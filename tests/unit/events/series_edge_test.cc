@@ -1,0 +1,106 @@
+// Edge cases: note truncation, cluster-scoped objects, lost Events, API
+// failures, the flush on stop, and option checks.
+#include <gtest/gtest.h>
+
+#include "recorder_harness.h"
+
+namespace sttest {
+namespace {
+
+TEST_F(RecorderTest, TruncatesNoteToOneKibAtAUtf8Boundary) {
+  makeRecorder(options());
+  startSender();
+  const std::string note = std::string(1023, 'a') + "\xC3\xA9" + std::string(100, 'b');  // é
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", note);
+  ASSERT_TRUE(processed(1));
+  auto stored = events("team-a");
+  ASSERT_EQ(stored.size(), 1U);
+  EXPECT_EQ(stored[0]["note"], std::string(1023, 'a')) << "é must not be cut in half";
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, ClusterScopedObjectsGetEventsInDefault) {
+  makeRecorder(options());
+  startSender();
+  ctrl::ObjectRef role{"ClusterRole", "rbac.authorization.k8s.io/v1", "", "system:Token", "u", ""};
+  recorder_->event(role, ctrl::EventType::kNormal, "Bound", "Bind", "n");
+  ASSERT_TRUE(processed(1));
+  auto stored = events("default");
+  ASSERT_EQ(stored.size(), 1U);
+  EXPECT_EQ(stored[0]["metadata"]["name"].get<std::string>().rfind("system-token.", 0), 0U)
+      << "the name must be a valid DNS subdomain";
+  EXPECT_FALSE(stored[0]["regarding"].contains("namespace"));
+  EXPECT_FALSE(stored[0]["regarding"].contains("resourceVersion"));
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, RecreatesAnEventTheApiDropped) {
+  makeRecorder(options());
+  startSender();
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(1));
+  auto first = events("team-a");
+  ASSERT_EQ(first.size(), 1U);
+  ASSERT_TRUE(client_
+                  .remove(ctrl::resources::event(), "team-a",
+                          first[0]["metadata"]["name"].get<std::string>())
+                  .isOk());  // its TTL passed
+
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(2));
+  auto stored = events("team-a");
+  ASSERT_EQ(stored.size(), 1U);
+  EXPECT_EQ(stored[0]["series"]["count"], 2);
+  EXPECT_EQ(stored[0]["reason"], "Issued");
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, CountsApiFailuresAndCarriesOn) {
+  makeRecorder(options());
+  std::atomic<bool> failing{true};
+  client_.setInterceptor([&](std::string_view, const ctrl::Resource&, std::string_view) {
+    return failing ? ctrl::Status(ctrl::Code::kForbidden, "events is forbidden")
+                   : ctrl::Status::ok();
+  });
+  startSender();
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(1));
+  EXPECT_EQ(recorder_->failed(), 1U);
+  failing = false;
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(2));
+  EXPECT_EQ(events("team-a").size(), 1U);
+  EXPECT_EQ(recorder_->failed(), 1U);
+  EXPECT_TRUE(stop().isOk());
+}
+
+TEST_F(RecorderTest, StopFlushesPendingSeriesCounts) {
+  makeRecorder(options());
+  startSender();
+  for (int i = 0; i < 5; ++i) {
+    recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  }
+  ASSERT_TRUE(processed(5));
+  EXPECT_TRUE(stop().isOk());
+  auto stored = events("team-a");
+  ASSERT_EQ(stored.size(), 1U);
+  EXPECT_EQ(stored[0]["series"]["count"], 5);
+}
+
+TEST(RecorderOptionsTest, RejectsMissingReportingFields) {
+  FakeClock clock;
+  FakeLeaseClient client;
+  ctrl::EventRecorderOptions o;
+  o.reportingController = "servicetoken.dev/operator";
+  EXPECT_EQ(ctrl::AsyncEventRecorder::create(client, clock, o).status().code(),
+            ctrl::Code::kInvalidArgument);
+  o.reportingInstance = "pod-0";
+  o.queueCapacity = 0;
+  EXPECT_EQ(ctrl::AsyncEventRecorder::create(client, clock, o).status().code(),
+            ctrl::Code::kInvalidArgument);
+  o.queueCapacity = 1;
+  EXPECT_TRUE(ctrl::AsyncEventRecorder::create(client, clock, o).isOk());
+}
+
+}  // namespace
+}  // namespace sttest
