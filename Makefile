@@ -37,13 +37,14 @@ test-integration: build binaries
 test-e2e: build binaries
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L e2e $(CTEST_ARGS)
 
-# Brings up a local control plane when no KUBECONFIG is set and says how to reach it.
+# Brings up a local control plane when no KUBECONFIG is set, installs the
+# CRDs, starts the operator, applies examples/ and shows the minted token.
 run: build binaries
-	@hack/run.sh
+	@BUILD_DIR=$(abspath $(BUILD_DIR)) hack/run.sh
 
-# Stops the local control plane `make run` started.
+# Stops the operator and the local control plane `make run` started.
 down:
-	@hack/control-plane.sh down
+	@hack/run.sh down
 
 lint:
 	@hack/lint.sh

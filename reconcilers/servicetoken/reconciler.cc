@@ -190,13 +190,12 @@ ctrl::StatusOr<ctrl::Result> ServiceTokenReconciler::reconcile(const ctrl::Reque
   }
 
   // The renewal time of the token the Secret holds, from its own lifetime.
-  std::optional<WallTime> renewal;
-  if (sin.issued && sin.issued->issuedAt && sin.issued->expiresAt && rotation.isOk()) {
-    Lifetime own{
-        std::chrono::duration_cast<seconds>(*sin.issued->expiresAt - *sin.issued->issuedAt), ""};
-    renewal = renewalTime(*sin.issued->issuedAt, own, *rotation, t.meta.uid);
-  }
-  sin.renewalTime = renewal;
+  auto renewalOf = [&](const std::optional<IssuedState>& issued) -> std::optional<WallTime> {
+    if (!issued || !issued->issuedAt || !issued->expiresAt || !rotation.isOk()) return std::nullopt;
+    Lifetime own{std::chrono::duration_cast<seconds>(*issued->expiresAt - *issued->issuedAt), ""};
+    return renewalTime(*issued->issuedAt, own, *rotation, t.meta.uid);
+  };
+  const std::optional<WallTime> renewal = renewalOf(sin.issued);
 
   // 4. Issue when a policy says so and nothing blocks it.
   std::optional<WallTime> retryAt;
@@ -312,6 +311,8 @@ ctrl::StatusOr<ctrl::Result> ServiceTokenReconciler::reconcile(const ctrl::Reque
     }
   }
 
+  sin.renewalTime = renewalOf(sin.issued);
+
   // Blocker transitions are worth an event; repeats are not.
   const Condition* ready = findCondition(t.status.conditions, "Ready");
   const std::string reason = blockerReason(sin.blocker);
@@ -368,7 +369,7 @@ ctrl::StatusOr<ctrl::Result> ServiceTokenReconciler::reconcile(const ctrl::Reque
   auto consider = [&](std::optional<WallTime> at) {
     if (at && *at > now && (!wake || *at < *wake)) wake = at;
   };
-  if (sin.blocker == Blocker::kNone) consider(renewal);
+  if (sin.blocker == Blocker::kNone) consider(sin.renewalTime);
   if (sin.issued) {
     consider(sin.issued->expiresAt);
     if (sin.issued->previous) consider(parseTime(sin.issued->previous->retainedUntil));
