@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and tests need, idempotently.
+# Installs the Debian packages a job needs, idempotently.
+#   hack/install-deps.sh            everything: build, tests, tools (the default)
+#   hack/install-deps.sh build      what compiling the operator needs (the image's build stage)
+#   hack/install-deps.sh runtime    the shared libraries the binaries load (the image's runtime stage)
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
 
-packages=(
+runtime=(
+  ca-certificates libcpprest2.10 libyaml-cpp0.7 libspdlog1.10 libfmt9 libssl3
+  libprometheus-cpp-core1.0 libbrotli1 libstdc++6 zlib1g
+)
+build=(
   build-essential cmake ninja-build pkg-config git
   libcpprest-dev libboost-system-dev libssl-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev prometheus-cpp-dev libcli11-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev
-  clang-format golang-go curl ca-certificates openssl
+  libgtest-dev libgmock-dev googletest
 )
+tools=(libbenchmark-dev clang-format golang-go curl openssl python3 util-linux)
+
+case "${1:-all}" in
+  runtime) packages=("${runtime[@]}") ;;
+  build) packages=("${build[@]}") ;;
+  all) packages=("${build[@]}" "${tools[@]}") ;;
+  *) echo "usage: $0 [all|build|runtime]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,4 +50,5 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine may have no package lists yet; refresh when the install fails for that.
-apt-get install -y --no-install-recommends "${missing[@]}" || { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
+apt-get install -y --no-install-recommends "${missing[@]}" ||
+  { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
