@@ -33,6 +33,29 @@ std::string rotateRequest(const ServiceToken& token) {
   return it == token.meta.annotations.end() ? std::string() : it->second;
 }
 
+// The outcome of a successful write: the Secret as the server stored it.
+IssueOutcome written(const ctrl::Json& stored, IssuedToken minted, int64_t revision,
+                     bool keptPrevious) {
+  IssueOutcome o = outcome(Kind::kWritten);
+  auto decoded = decodeTokenSecret(stored);
+  if (decoded.isOk()) o.secret = std::make_shared<const TokenSecret>(std::move(decoded).value());
+  o.minted = std::move(minted);
+  o.revision = revision;
+  o.keptPrevious = keptPrevious;
+  return o;
+}
+
+SecretContent contentFor(const IssueRequest& r, const IssuedToken& minted, int64_t revision) {
+  SecretContent content;
+  content.token = r.token;
+  content.minted = &minted;
+  content.subject = r.subject;
+  content.revision = revision;
+  content.specHash = r.specHash;
+  content.rotateRequest = rotateRequest(*r.token);
+  return content;
+}
+
 }  // namespace
 
 ctrl::StatusOr<IssuedToken> Issuer::mint(const IssueRequest& r) {
@@ -60,22 +83,11 @@ IssueOutcome Issuer::create(const IssueRequest& r, int64_t revision) {
   const ServiceToken& token = *r.token;
   auto minted = mint(r);
   if (!minted.isOk()) return outcome(Kind::kFailed, minted.status().withContext("minting failed"));
-  SecretContent content;
-  content.token = &token;
-  content.minted = &minted.value();
-  content.subject = r.subject;
-  content.revision = revision;
-  content.specHash = r.specHash;
-  content.rotateRequest = rotateRequest(token);
+  SecretContent content = contentFor(r, minted.value(), revision);
   ctrl::Json body = buildTokenSecret(content, nullptr);
   auto created = client_.create(ctrl::resources::secret(), token.meta.namespace_, body);
   if (created.isOk()) {
-    auto decoded = decodeTokenSecret(*created);
-    IssueOutcome o = outcome(Kind::kWritten);
-    if (decoded.isOk()) o.secret = std::make_shared<const TokenSecret>(std::move(decoded).value());
-    o.minted = std::move(minted).value();
-    o.revision = revision;
-    return o;
+    return written(*created, std::move(minted).value(), revision, false);
   }
   if (created.status().code() != Code::kAlreadyExists) {
     return outcome(Kind::kFailed, created.status().withContext("creating the Secret failed"));
@@ -121,13 +133,7 @@ IssueOutcome Issuer::replace(const IssueRequest& r, int64_t revision) {
 
   auto minted = mint(r);
   if (!minted.isOk()) return outcome(Kind::kFailed, minted.status().withContext("minting failed"));
-  SecretContent content;
-  content.token = &token;
-  content.minted = &minted.value();
-  content.subject = r.subject;
-  content.revision = revision;
-  content.specHash = r.specHash;
-  content.rotateRequest = rotateRequest(token);
+  SecretContent content = contentFor(r, minted.value(), revision);
   const bool keptPrevious = previous.has_value();
   content.previous = std::move(previous);
   ctrl::Json body = buildTokenSecret(content, &live.value());
@@ -138,13 +144,7 @@ IssueOutcome Issuer::replace(const IssueRequest& r, int64_t revision) {
     }
     return outcome(Kind::kFailed, updated.status().withContext("updating the Secret failed"));
   }
-  auto decoded = decodeTokenSecret(*updated);
-  IssueOutcome o = outcome(Kind::kWritten);
-  if (decoded.isOk()) o.secret = std::make_shared<const TokenSecret>(std::move(decoded).value());
-  o.minted = std::move(minted).value();
-  o.revision = revision;
-  o.keptPrevious = keptPrevious;
-  return o;
+  return written(*updated, std::move(minted).value(), revision, keptPrevious);
 }
 
 }  // namespace st
