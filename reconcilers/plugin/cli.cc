@@ -1,0 +1,56 @@
+#include "plugin/cli.h"
+
+#include <CLI/CLI.hpp>
+
+namespace st::plugin {
+
+ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
+  ParsedArgs parsed;
+  PluginArgs& a = parsed.args;
+  CLI::App app{"Inspect, download and rotate ServiceTokens (servicetoken.dev)",
+               "kubectl servicetoken"};
+  // Set before adding subcommands (inherited): global flags may follow the command.
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.add_option("--kubeconfig", a.kubeconfig,
+                 "Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)");
+  app.add_option("--context", a.context, "The kubeconfig context to use");
+  app.add_option("-n,--namespace", a.ns,
+                 "Namespace of the ServiceToken (default: the context's namespace, else default)");
+
+  CLI::App* status =
+      app.add_subcommand("status", "Show a ServiceToken's state, schedule and conditions");
+  status->add_option("NAME", a.name, "The ServiceToken")->required();
+
+  CLI::App* download =
+      app.add_subcommand("download", "Write the token to <display-name>-token.txt (mode 0600)");
+  download->add_option("NAME", a.name, "The ServiceToken")->required();
+  download->add_option("--output-dir", a.outputDir, "Directory to write the file into")
+      ->capture_default_str();
+  download->add_flag("--force", a.force,
+                     "Replace an existing file, and download even when the token is not Active");
+
+  CLI::App* rotate =
+      app.add_subcommand("rotate", "Ask the operator to rotate the token now (once)");
+  rotate->add_option("NAME", a.name, "The ServiceToken")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    parsed.exit = true;
+    parsed.output = app.help();
+    return parsed;
+  } catch (const CLI::ParseError& e) {
+    return ctrl::errorStatus(ctrl::Code::kInvalidArgument, e.what());
+  }
+  if (download->parsed()) {
+    a.command = Command::kDownload;
+  } else if (rotate->parsed()) {
+    a.command = Command::kRotate;
+  } else {
+    a.command = Command::kStatus;
+  }
+  return parsed;
+}
+
+}  // namespace st::plugin
