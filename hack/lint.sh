@@ -9,4 +9,5 @@ if [ -n "$bad" ]; then
   echo "Not clang-formatted (run make format):"; echo "$bad"; exit 1
 fi
 for s in hack/*.sh .ci/run; do bash -n "$s"; done
+hack/check-chart-crds.sh
 echo "lint: ok"

@@ -1,0 +1,73 @@
+{{/* Names, labels and small shared snippets. */}}
+
+{{- define "servicetoken-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: <release>-<chart>, or the release name when it already contains the chart name. */}}
+{{- define "servicetoken-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "servicetoken-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "servicetoken-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "servicetoken-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "servicetoken-operator.labels" -}}
+helm.sh/chart: {{ include "servicetoken-operator.chart" . }}
+{{ include "servicetoken-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: servicetoken-operator
+{{- end }}
+
+{{- define "servicetoken-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "servicetoken-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "servicetoken-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The rules the operator needs wherever it watches ServiceTokens: read the
+custom resources and patch their status, manage the token Secrets (no delete:
+owner references let the garbage collector remove them), and record Events.
+Rendered into a ClusterRole (all namespaces) or a Role per watched namespace.
+*/}}
+{{- define "servicetoken-operator.watchRules" -}}
+- apiGroups: [servicetoken.dev]
+  resources: [servicetokens, serviceusers]
+  verbs: [get, list, watch]
+- apiGroups: [servicetoken.dev]
+  resources: [servicetokens/status, serviceusers/status]
+  verbs: [patch]
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list, watch, create, update, patch]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+{{- end }}

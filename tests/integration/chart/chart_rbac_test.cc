@@ -1,0 +1,226 @@
+// The chart's RBAC grants the operator exactly the API calls it makes, on a
+// real kube-apiserver: `kubectl auth can-i --list` as the operator's
+// ServiceAccount equals the checked-in expected-can-i-*.txt files, cluster-wide
+// and with watchNamespaces; no operator role holds delete, escalate, bind,
+// impersonate or wildcards; servicetoken-viewer and servicetoken-admin never
+// reach Secrets.
+//
+// After an intended RBAC change, regenerate the expected files with
+//   ST_UPDATE_EXPECTED=1 ./integration_chart --gtest_filter='ChartRbac.*'
+// and review the diff.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "chart_support.h"
+
+namespace sttest::chart {
+namespace {
+
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+// Roles bound to ServiceAccount saNs/saName among `objects`, and every grant
+// in them an operator must never hold.
+struct GrantCheck {
+  int roles = 0;
+  std::vector<std::string> problems;
+};
+
+GrantCheck checkOperatorGrants(const std::vector<Json>& objects, const std::string& saNs,
+                               const std::string& saName) {
+  static const std::set<std::string> kForbiddenVerbs = {"*",        "delete", "deletecollection",
+                                                        "escalate", "bind",   "impersonate"};
+  GrantCheck check;
+  for (const Json& binding : objects) {
+    const std::string kind = binding.value("kind", "");
+    if (kind != "ClusterRoleBinding" && kind != "RoleBinding") continue;
+    bool bindsOperator = false;
+    for (const Json& s : binding.value("subjects", Json::array())) {
+      bindsOperator |= s.value("kind", "") == "ServiceAccount" && s.value("name", "") == saName &&
+                       s.value("namespace", "") == saNs;
+    }
+    if (!bindsOperator) continue;
+    const std::string roleKind = binding["roleRef"].value("kind", "");
+    const std::string roleName = binding["roleRef"].value("name", "");
+    Json role;
+    for (const Json& o : objects) {
+      if (o.value("kind", "") == roleKind && o["metadata"].value("name", "") == roleName &&
+          (roleKind == "ClusterRole" ||
+           o["metadata"].value("namespace", "") == binding["metadata"].value("namespace", ""))) {
+        role = o;
+      }
+    }
+    const std::string where = roleKind + " " + roleName;
+    if (role.is_null()) {
+      check.problems.push_back(kind + " binds " + where + ", which the chart does not render");
+      continue;
+    }
+    ++check.roles;
+    if (role.contains("aggregationRule")) check.problems.push_back(where + " is aggregated");
+    for (const Json& rule : role.value("rules", Json::array())) {
+      for (const Json& verb : rule.value("verbs", Json::array())) {
+        if (kForbiddenVerbs.count(verb.get<std::string>())) {
+          check.problems.push_back(where + " grants " + verb.get<std::string>());
+        }
+      }
+      for (const char* field : {"apiGroups", "resources"}) {
+        for (const Json& v : rule.value(field, Json::array())) {
+          if (v == "*") check.problems.push_back(where + " has " + field + " *");
+        }
+      }
+      if (rule.contains("nonResourceURLs")) check.problems.push_back(where + " grants URLs");
+    }
+  }
+  return check;
+}
+
+class ChartRbac : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(installChartCrds());
+    for (const char* ns : {"st-rbac", "st-rbac-ns", "st-rbac-team"}) {
+      ASSERT_TRUE(applyNamespace(ns));
+    }
+  }
+
+  // `kubectl auth can-i --list` as `user` in `ns`, compared with
+  // expected-can-i-<name>.txt regardless of column widths and row order.
+  static void expectCanIList(const std::string& user, const std::string& ns,
+                             const std::string& name) {
+    SCOPED_TRACE(name);
+    ProcessResult r =
+        sharedControlPlane().kubectl({"auth", "can-i", "--list", "--as", user, "-n", ns});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const std::string path = testDataDir() + "/expected-can-i-" + name + ".txt";
+    if (std::getenv("ST_UPDATE_EXPECTED") != nullptr) {
+      std::ofstream(path) << "# kubectl auth can-i --list for the operator's ServiceAccount ("
+                          << name << "), compared\n# ignoring column widths and row order. "
+                          << "Regenerate: see tests/integration/chart/chart_rbac_test.cc.\n"
+                          << r.out;
+    }
+    const std::vector<std::string> want = normalisedLines(readFile(path));
+    const std::vector<std::string> got = normalisedLines(r.out);
+    ASSERT_THAT(want, Not(IsEmpty())) << "missing " << path;
+    std::vector<std::string> missing, extra;
+    std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                        std::back_inserter(missing));
+    std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+                        std::back_inserter(extra));
+    EXPECT_THAT(extra, IsEmpty()) << "granted but not in " << path;
+    EXPECT_THAT(missing, IsEmpty()) << "in " << path << " but not granted";
+  }
+
+  // "yes" or "no": may `user` `verb` `resource` (optionally its status) in `ns`?
+  static std::string canI(const std::string& user, const std::string& verb,
+                          const std::string& resource, const std::string& ns, bool status = false) {
+    std::vector<std::string> args{"auth", "can-i", verb, resource, "--as", user, "-n", ns};
+    if (status) args.push_back("--subresource=status");
+    ProcessResult r = sharedControlPlane().kubectl(args);
+    return r.out.substr(0, r.out.find('\n'));
+  }
+};
+
+TEST_F(ChartRbac, ClusterWideOperatorCanDoExactlyWhatItNeeds) {
+  std::vector<Json> objects;
+  ASSERT_TRUE(renderAndApply("st", "st-rbac", {}, /*dryRun=*/false, &objects));
+  const std::string sa = "system:serviceaccount:st-rbac:st-servicetoken-operator";
+  expectCanIList(sa, "st-rbac", "cluster-wide-release-namespace");
+  expectCanIList(sa, "default", "cluster-wide-other-namespace");
+
+  GrantCheck grants = checkOperatorGrants(objects, "st-rbac", "st-servicetoken-operator");
+  EXPECT_EQ(grants.roles, 2) << "the ClusterRole and the release-namespace Role";
+  EXPECT_THAT(grants.problems, IsEmpty());
+}
+
+TEST_F(ChartRbac, NamespacedOperatorReachesOnlyItsNamespaces) {
+  std::vector<Json> objects;
+  ASSERT_TRUE(renderAndApply("stn", "st-rbac-ns", {"--set", "watchNamespaces[0]=st-rbac-team"},
+                             /*dryRun=*/false, &objects));
+  const std::string sa = "system:serviceaccount:st-rbac-ns:stn-servicetoken-operator";
+  expectCanIList(sa, "st-rbac-team", "namespaced-watched-namespace");
+  expectCanIList(sa, "default", "namespaced-other-namespace");
+  EXPECT_EQ(canI(sa, "list", "secrets", "default"), "no");
+  EXPECT_EQ(canI(sa, "list", "secrets", "st-rbac-team"), "yes");
+
+  GrantCheck grants = checkOperatorGrants(objects, "st-rbac-ns", "stn-servicetoken-operator");
+  EXPECT_EQ(grants.roles, 2) << "the watch Role and the release-namespace Role";
+  EXPECT_THAT(grants.problems, IsEmpty());
+}
+
+TEST_F(ChartRbac, GrantCheckFlagsDangerousRules) {
+  // The control for the check above: it does find what it looks for.
+  auto objects = [](const Json& rules) {
+    return std::vector<Json>{
+        {{"kind", "ClusterRole"}, {"metadata", {{"name", "r"}}}, {"rules", rules}},
+        {{"kind", "ClusterRoleBinding"},
+         {"metadata", {{"name", "b"}}},
+         {"roleRef", {{"kind", "ClusterRole"}, {"name", "r"}}},
+         {"subjects", {{{"kind", "ServiceAccount"}, {"name", "sa"}, {"namespace", "ns"}}}}}};
+  };
+  const Json safe = {{{"apiGroups", {""}}, {"resources", {"secrets"}}, {"verbs", {"get"}}}};
+  EXPECT_THAT(checkOperatorGrants(objects(safe), "ns", "sa").problems, IsEmpty());
+  EXPECT_EQ(checkOperatorGrants(objects(safe), "ns", "sa").roles, 1);
+  EXPECT_EQ(checkOperatorGrants(objects(safe), "ns", "other").roles, 0);
+  for (const char* verb : {"delete", "escalate", "bind", "impersonate", "*"}) {
+    Json rules = {{{"apiGroups", {""}}, {"resources", {"secrets"}}, {"verbs", {"get", verb}}}};
+    EXPECT_THAT(checkOperatorGrants(objects(rules), "ns", "sa").problems, Not(IsEmpty())) << verb;
+  }
+  Json wildcard = {{{"apiGroups", {"*"}}, {"resources", {"*"}}, {"verbs", {"get"}}}};
+  EXPECT_EQ(checkOperatorGrants(objects(wildcard), "ns", "sa").problems.size(), 2u);
+}
+
+TEST_F(ChartRbac, UserRolesNeverReachSecrets) {
+  std::vector<Json> objects;
+  ASSERT_TRUE(renderAndApply("st", "st-rbac", {}, /*dryRun=*/false, &objects));
+  for (const char* role : {"servicetoken-viewer", "servicetoken-admin"}) {
+    Json r = findObject(objects, "ClusterRole", role);
+    ASSERT_FALSE(r.is_null()) << role;
+    for (const Json& rule : r["rules"]) {
+      for (const Json& res : rule["resources"]) {
+        EXPECT_NE(res, "secrets") << role;
+        EXPECT_NE(res, "*") << role;
+      }
+    }
+  }
+  const std::string bindings = R"(
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: token-viewers, namespace: st-rbac}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: servicetoken-viewer}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: viewer-alice}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: token-admins, namespace: st-rbac}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: servicetoken-admin}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: admin-bob}]
+)";
+  ProcessResult r = sharedControlPlane().kubectl({"apply", "-f", "-"}, bindings);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+
+  // Positive controls first: the bindings work.
+  EXPECT_EQ(canI("viewer-alice", "list", "servicetokens.servicetoken.dev", "st-rbac"), "yes");
+  EXPECT_EQ(canI("viewer-alice", "get", "serviceusers.servicetoken.dev", "st-rbac"), "yes");
+  EXPECT_EQ(canI("admin-bob", "create", "servicetokens.servicetoken.dev", "st-rbac"), "yes");
+  EXPECT_EQ(canI("admin-bob", "delete", "serviceusers.servicetoken.dev", "st-rbac"), "yes");
+  EXPECT_EQ(canI("admin-bob", "get", "servicetokens.servicetoken.dev", "st-rbac", true), "yes");
+
+  EXPECT_EQ(canI("viewer-alice", "create", "servicetokens.servicetoken.dev", "st-rbac"), "no");
+  EXPECT_EQ(canI("viewer-alice", "patch", "servicetokens.servicetoken.dev", "st-rbac", true), "no");
+  for (const char* user : {"viewer-alice", "admin-bob"}) {
+    SCOPED_TRACE(user);
+    EXPECT_EQ(canI(user, "get", "secrets", "st-rbac"), "no");
+    EXPECT_EQ(canI(user, "list", "secrets", "st-rbac"), "no");
+    // A RoleBinding grants nothing outside its namespace.
+    EXPECT_EQ(canI(user, "list", "servicetokens.servicetoken.dev", "default"), "no");
+  }
+}
+
+}  // namespace
+}  // namespace sttest::chart

@@ -1,0 +1,143 @@
+// The Helm chart is well-formed without a cluster: `helm lint --strict`
+// passes with every optional feature on, values.schema.json rejects bad
+// values naming the field, and the chart's CRDs are an exact copy of crds/
+// (hack/check-chart-crds.sh, which also catches a drifted copy). When the
+// operator binary is built, every flag the Deployment passes is one it knows.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "chart_support.h"
+
+namespace sttest::chart {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<std::string> kEverythingOn = {
+    "--set", "metrics.serviceMonitor.enabled=true",
+    "--set", "metrics.prometheusRule.enabled=true",
+    "--set", "networkPolicy.enabled=true",
+    "--set", "watchNamespaces[0]=team-a",
+    "--set", "networkPolicy.apiServer.cidrs[0]=10.0.0.1/32"};
+
+TEST(ChartLint, PassesPlainAndStrictWithEveryOptionalFeature) {
+  ProcessResult r = helm({"lint", chartDir()});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  r = helm({"lint", "--strict", chartDir()});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  std::vector<std::string> args{"lint", "--strict", chartDir()};
+  args.insert(args.end(), kEverythingOn.begin(), kEverythingOn.end());
+  r = helm(args);
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 chart(s) linted, 0 chart(s) failed"));
+}
+
+struct BadValue {
+  std::vector<std::string> set;
+  const char* mentions;  // helm's error must mention this
+};
+
+TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
+  const BadValue kBad[] = {
+      {{"--set", "logging.format=xml"}, "format"},
+      {{"--set", "signing.algorithm=RS256"}, "algorithm"},
+      {{"--set", "replicaCount=0"}, "replicaCount"},
+      {{"--set", "workers=65"}, "workers"},
+      {{"--set", "gracefulShutdownTimeout=601"}, "gracefulShutdownTimeout"},
+      {{"--set", "watchNamespaces={team-a,team-b}"}, "watchNamespaces"},
+      {{"--set", "watchNamespaces[0]=Not_A_Namespace"}, "watchNamespaces"},
+      {{"--set", "image.pullPolicy=Sometimes"}, "pullPolicy"},
+      {{"--set", "replicas=3"}, "replicas"},  // a typo of replicaCount
+      {{"--set", "metrics.port=70000"}, "port"},
+      // Two unelected replicas would both mint tokens.
+      {{"--set", "leaderElection.enabled=false"}, "leaderElection.enabled"},
+  };
+  for (const BadValue& bad : kBad) {
+    SCOPED_TRACE(bad.set.back());
+    ProcessResult r = helmTemplate("st", "st-system", bad.set);
+    EXPECT_NE(r.exitCode, 0) << "accepted";
+    EXPECT_THAT(r.err, HasSubstr(bad.mentions));
+  }
+  // The controls: the same values, done right, render.
+  for (const std::vector<std::string>& good : std::vector<std::vector<std::string>>{
+           {},
+           {"--set", "logging.format=text", "--set", "signing.algorithm=ES256"},
+           {"--set", "watchNamespaces[0]=team-a"},
+           {"--set", "leaderElection.enabled=false", "--set", "replicaCount=1"},
+           {"--set", "kubeApiClient.qps=20", "--set", "kubeApiClient.burst=40"}}) {
+    ProcessResult r = helmTemplate("st", "st-system", good);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+  }
+}
+
+TEST(ChartValues, DeploymentFlagsAreOnesTheOperatorBinaryKnows) {
+  const std::string binary = std::string(ST_BINARY_DIR) + "/bin/servicetoken-operator";
+  if (!std::filesystem::exists(binary)) GTEST_SKIP() << "not built: " << binary;
+  ProcessResult help = runProcess({binary, "--help"});
+  ASSERT_EQ(help.exitCode, 0) << help.err;
+  ProcessResult r =
+      helmTemplate("st", "st-system",
+                   {"--set", "watchNamespaces[0]=team-a", "--set", "kubeApiClient.qps=20", "--set",
+                    "kubeApiClient.burst=40", "--show-only", "templates/deployment.yaml"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // The container's args are the only lines of the form "- --flag[=value]".
+  const std::regex argLine(R"(^\s*- (--[a-z-]+)(=.*)?$)");
+  std::istringstream lines(r.out);
+  int flags = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (!std::regex_match(line, m, argLine)) continue;
+    ++flags;
+    EXPECT_THAT(help.out, HasSubstr(m[1].str() + " ")) << line;
+  }
+  EXPECT_GE(flags, 15);
+}
+
+TEST(ChartCrds, ChartCopyEqualsTheSourceOfTruth) {
+  const std::string script = std::string(ST_SOURCE_DIR) + "/hack/check-chart-crds.sh";
+  ProcessResult r = runProcess({script});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ok (2 CRDs)"));
+}
+
+TEST(ChartCrds, DriftedCopyIsDetectedNamingTheFile) {
+  namespace fs = std::filesystem;
+  const std::string script = std::string(ST_SOURCE_DIR) + "/hack/check-chart-crds.sh";
+  const std::string source = std::string(ST_SOURCE_DIR) + "/crds";
+  std::string pattern = (fs::temp_directory_path() / "chart-crds-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  const fs::path copy(pattern);
+  fs::copy(source, copy);
+
+  // An identical copy passes: the check compares against its arguments.
+  ProcessResult r = runProcess({script, source, copy.string()});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+
+  // One byte of drift in one CRD.
+  const fs::path drifted = copy / "servicetoken.dev_serviceusers.yaml";
+  std::ofstream(drifted, std::ios::app) << "# drift\n";
+  r = runProcess({script, source, copy.string()});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_THAT(r.err, HasSubstr("servicetoken.dev_serviceusers.yaml differs"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("servicetoken.dev_servicetokens.yaml")));
+
+  // A missing CRD and an extra file are drift too.
+  fs::remove(copy / "servicetoken.dev_servicetokens.yaml");
+  std::ofstream(copy / "extra.yaml") << "kind: Nothing\n";
+  r = runProcess({script, source, copy.string()});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_THAT(r.err, HasSubstr("servicetoken.dev_servicetokens.yaml is missing"));
+  EXPECT_THAT(r.err, HasSubstr("extra.yaml has no source"));
+  fs::remove_all(copy);
+}
+
+}  // namespace
+}  // namespace sttest::chart
