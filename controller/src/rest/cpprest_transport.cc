@@ -3,26 +3,48 @@
 //
 // Notes on cpprestsdk 2.10 (asio backend) that shape this code:
 // - http_client_config::set_timeout is an idle timer, reset on every chunk.
-//   send() adds its own overall deadline; stream() uses request.timeout as the
-//   idle timeout, so clients are pooled per timeout value.
-// - Cancelling the pplx token closes the socket, which fails any pending body
-//   read: that is how a stop request interrupts a blocked watch.
+//   send() enforces its own overall deadline, so all send() calls share one
+//   client (one keep-alive pool); stream() uses request.timeout as the idle
+//   timeout, so stream clients are kept per timeout value, apart from it.
+// - Each client has a connection pool without a size limit: concurrent
+//   requests each take an idle connection or open a new one, never queue.
+// - Every new connection gets a fresh OpenSSL context, into which the library
+//   first loads the system CA bundle (SSL_CTX_set_default_verify_paths: about
+//   20 ms of PEM parsing here, before our callback runs and replaces the
+//   store; we cannot skip it), then calls our callback. Keep-alive reuse is
+//   what keeps that rare; our own CA, certificate and key are parsed once
+//   (rest/tls_setup.h). No TLS session resumption: each context is new.
+// - Cancelling the pplx token closes the connection, which fails any pending
+//   body read: that is how a stop request interrupts a blocked watch, and why
+//   we cancel only an exchange we abandon (a cancel after the response was
+//   complete can still land before the library deregisters it, and would
+//   close a healthy keep-alive connection).
+// - A pooled connection may have been closed by the server (restart, idle
+//   close). The library replays a request by itself (any method, on the next
+//   pooled or a new connection) only when reading the status line of a reused
+//   connection fails with EOF or a reset; a failure while writing the request
+//   reaches us, and we replay it once on a fresh client (failedWhileWriting).
+//   Anything else (a fresh connection failing, a failure mid-response) is
+//   returned as is: the server may have acted on the request.
 // - Continuations run on the library's shared pool and never block there; the
 //   waiting (.get(), future waits) happens on the caller's thread.
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <boost/asio/ssl.hpp>
+#include <chrono>
 #include <future>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <stop_token>
+#include <string_view>
 #include <vector>
 
 #include "controller/transport.h"
 #include "rest/pem.h"
+#include "rest/tls_setup.h"
 
 namespace ctrl {
 namespace {
@@ -35,28 +57,10 @@ using web::http::client::http_client_config;
 constexpr size_t kMaxErrorBodyBytes = 64 << 10;  // non-200 answers to a stream
 constexpr size_t kMaxLineBytes = 64 << 20;       // one watch event
 constexpr size_t kMaxReadBytes = 64 << 10;       // one read from the body buffer
-constexpr size_t kMaxPooledClients = 8;          // distinct timeout values kept
-
-struct TlsMaterial {
-  std::string caPem;
-  std::string certPem;
-  std::string keyPem;
-};
-
-void configureTls(boost::asio::ssl::context& ctx, const TlsMaterial& tls) {
-  ctx.set_options(boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
-                  boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
-  if (!tls.caPem.empty()) {
-    // Trust only the configured CA, not the system store (as client-go does
-    // when a CA is given). cpprest has already loaded the system paths.
-    if (X509_STORE* store = X509_STORE_new()) SSL_CTX_set_cert_store(ctx.native_handle(), store);
-    ctx.add_certificate_authority(boost::asio::buffer(tls.caPem));
-  }
-  if (!tls.certPem.empty()) {
-    ctx.use_certificate_chain(boost::asio::buffer(tls.certPem));
-    ctx.use_private_key(boost::asio::buffer(tls.keyPem), boost::asio::ssl::context::pem);
-  }
-}
+constexpr size_t kMaxStreamClients = 8;          // distinct stream idle timeouts kept
+// The library's idle timer for send(): send() bounds the whole exchange with
+// request.timeout itself, so this only has to stay out of the way.
+constexpr std::chrono::hours kSendIdleTimeout(24);
 
 // Turns the exception of a failed cpprest operation into a Status. Messages
 // come from the library's fixed texts ("Error in SSL handshake"); they never
@@ -80,6 +84,28 @@ Status statusFromException(std::exception_ptr error) {
   }
 }
 
+// True when the request failed while being written to the connection. The
+// server cannot have acted on a request it did not receive in full, so it is
+// safe to send it again, whatever the method (Go's net/http replays in the
+// same case). cpprest 2.10 (asio) reports these failures with fixed texts
+// ("Failed to write request headers" / "... body"), and its error codes do
+// not say which phase failed, so the text is what we match. Timeouts and
+// cancellations (whose texts may be the same) are excluded by their codes.
+bool failedWhileWriting(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const web::http::http_exception& e) {
+    const int code = e.error_code().value();
+    if (code == static_cast<int>(std::errc::timed_out) ||
+        code == static_cast<int>(std::errc::operation_canceled)) {
+      return false;
+    }
+    return std::string_view(e.what()).starts_with("Failed to write request");
+  } catch (...) {
+    return false;
+  }
+}
+
 // All response headers (the client acts on Retry-After, for one). Copied,
 // never logged.
 std::vector<std::pair<std::string, std::string>> copyHeaders(const web::http::http_headers& in) {
@@ -91,58 +117,102 @@ std::vector<std::pair<std::string, std::string>> copyHeaders(const web::http::ht
 
 bool hasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
-// Cancels the request when the scope ends. Harmless after a completed
-// request (its cancellation registration is already gone); otherwise it
-// closes the connection so a half-read body is never reused.
+// Cancels the request when the scope ends, unless dismissed: cancelling
+// closes the connection, so an abandoned exchange (timeout, stop, half-read
+// body) never leaves its connection in the pool. A completed exchange is
+// dismissed and keeps its keep-alive connection.
 class CancelOnExit {
  public:
   explicit CancelOnExit(pplx::cancellation_token_source& cts) : cts_(cts) {}
-  ~CancelOnExit() { cts_.cancel(); }
+  ~CancelOnExit() {
+    if (armed_) cts_.cancel();
+  }
   CancelOnExit(const CancelOnExit&) = delete;
   CancelOnExit& operator=(const CancelOnExit&) = delete;
+  void dismiss() { armed_ = false; }
 
  private:
   pplx::cancellation_token_source& cts_;
+  bool armed_ = true;
+};
+
+// What one attempt of send() produced, and whether it may be sent again.
+struct Attempt {
+  StatusOr<HttpResponse> result;
+  bool replayable = false;
 };
 
 class CppRestTransport final : public Transport {
  public:
-  CppRestTransport(RestConfig config, web::uri base)
-      : config_(std::move(config)),
-        base_(std::move(base)),
-        tls_(std::make_shared<const TlsMaterial>(
-            TlsMaterial{config_.caPem, config_.clientCertPem, config_.clientKeyPem})) {}
+  CppRestTransport(RestConfig config, web::uri base, std::shared_ptr<const rest::TlsSetup> tls)
+      : config_(std::move(config)), base_(std::move(base)), tls_(std::move(tls)) {}
 
   StatusOr<HttpResponse> send(const HttpRequest& request) override;
   StatusOr<HttpResponse> stream(const HttpRequest& request, const LineHandler& onLine,
                                 std::stop_token stop) override;
 
  private:
-  std::shared_ptr<http_client> clientFor(std::chrono::milliseconds timeout);
+  using ClientPtr = std::shared_ptr<http_client>;
+
+  ClientPtr newClient(std::chrono::milliseconds idleTimeout) const;
+  ClientPtr sendClient();
+  ClientPtr streamClient(std::chrono::milliseconds idleTimeout);
+  // Drops `failed` (and the idle connections in its pool, which are likely
+  // as dead as the one that failed) if it is still in use, so the next
+  // request opens a fresh connection. In-flight requests keep their own
+  // reference.
+  void discardClient(const ClientPtr& failed);
   StatusOr<http_request> buildRequest(const HttpRequest& request) const;
+  std::future<Attempt> startSend(http_client& client, http_request request,
+                                 const pplx::cancellation_token& token);
 
   const RestConfig config_;
   const web::uri base_;
-  const std::shared_ptr<const TlsMaterial> tls_;
+  const std::shared_ptr<const rest::TlsSetup> tls_;  // null for plain http
   std::mutex mu_;
+  ClientPtr sendClient_;  // every send(), whatever its timeout
   // Keyed by idle timeout in ms. Each client keeps its own keep-alive pool.
-  std::map<int64_t, std::shared_ptr<http_client>> clients_;
+  std::map<int64_t, ClientPtr> streamClients_;
 };
 
-std::shared_ptr<http_client> CppRestTransport::clientFor(std::chrono::milliseconds timeout) {
-  std::lock_guard lock(mu_);
-  auto it = clients_.find(timeout.count());
-  if (it != clients_.end()) return it->second;
+CppRestTransport::ClientPtr CppRestTransport::newClient(
+    std::chrono::milliseconds idleTimeout) const {
   http_client_config cfg;
-  cfg.set_timeout(timeout);
+  cfg.set_timeout(idleTimeout);
   cfg.set_validate_certificates(!config_.insecureSkipTlsVerify);
-  cfg.set_ssl_context_callback(
-      [tls = tls_](boost::asio::ssl::context& ctx) { configureTls(ctx, *tls); });
-  auto client = std::make_shared<http_client>(base_, cfg);
+  if (tls_) {
+    // Runs once per new connection, on whichever thread opens it; the
+    // callback owns the material, so it outlives the transport if need be.
+    cfg.set_ssl_context_callback([tls = tls_](boost::asio::ssl::context& ctx) {
+      if (!tls->applyTo(ctx.native_handle())) {
+        throw std::runtime_error("cannot set up the TLS context");
+      }
+    });
+  }
+  return std::make_shared<http_client>(base_, cfg);
+}
+
+CppRestTransport::ClientPtr CppRestTransport::sendClient() {
+  std::lock_guard lock(mu_);
+  if (!sendClient_) sendClient_ = newClient(kSendIdleTimeout);
+  return sendClient_;
+}
+
+CppRestTransport::ClientPtr CppRestTransport::streamClient(std::chrono::milliseconds idleTimeout) {
+  std::lock_guard lock(mu_);
+  auto it = streamClients_.find(idleTimeout.count());
+  if (it != streamClients_.end()) return it->second;
+  ClientPtr client = newClient(idleTimeout);
   // In-flight requests hold their own reference, so dropping one is safe.
-  if (clients_.size() >= kMaxPooledClients) clients_.erase(clients_.begin());
-  clients_.emplace(timeout.count(), client);
+  if (streamClients_.size() >= kMaxStreamClients) streamClients_.erase(streamClients_.begin());
+  streamClients_.emplace(idleTimeout.count(), client);
   return client;
+}
+
+void CppRestTransport::discardClient(const ClientPtr& failed) {
+  std::lock_guard lock(mu_);
+  if (sendClient_ == failed) sendClient_.reset();
+  std::erase_if(streamClients_, [&](const auto& entry) { return entry.second == failed; });
 }
 
 StatusOr<http_request> CppRestTransport::buildRequest(const HttpRequest& request) const {
@@ -190,47 +260,69 @@ StatusOr<http_request> CppRestTransport::buildRequest(const HttpRequest& request
   return req;
 }
 
+std::future<Attempt> CppRestTransport::startSend(http_client& client, http_request request,
+                                                 const pplx::cancellation_token& token) {
+  auto done = std::make_shared<std::promise<Attempt>>();
+  auto result = done->get_future();
+  client.request(std::move(request), token)
+      .then([](http_response response) {
+        // A byte buffer, matching the body's uint8_t stream: a std::string
+        // buffer would be type-punned by cpprest (UBSan flags it).
+        auto body =
+            std::make_shared<concurrency::streams::container_buffer<std::vector<uint8_t>>>();
+        return response.body().read_to_end(*body).then([response, body](size_t) {
+          HttpResponse out;
+          out.status = response.status_code();
+          const std::vector<uint8_t>& bytes = body->collection();
+          out.body.assign(bytes.begin(), bytes.end());
+          out.headers = copyHeaders(response.headers());
+          return out;
+        });
+      })
+      .then([done](pplx::task<HttpResponse> task) {
+        try {
+          done->set_value(Attempt{task.get(), false});
+        } catch (...) {
+          const std::exception_ptr error = std::current_exception();
+          done->set_value(Attempt{statusFromException(error), failedWhileWriting(error)});
+        }
+      });
+  return result;
+}
+
 StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request) {
   auto req = buildRequest(request);
   if (!req.isOk()) return req.status();
-  auto done = std::make_shared<std::promise<StatusOr<HttpResponse>>>();
-  auto result = done->get_future();
+  // The client's own timer only limits quiet gaps; this bounds the whole
+  // exchange, replay included. On expiry, CancelOnExit closes the connection.
+  const auto deadline = std::chrono::steady_clock::now() + request.timeout;
   pplx::cancellation_token_source cts;
   CancelOnExit cancelOnExit(cts);
-  try {
-    clientFor(request.timeout)
-        ->request(std::move(req).value(), cts.get_token())
-        .then([](http_response response) {
-          // A byte buffer, matching the body's uint8_t stream: a std::string
-          // buffer would be type-punned by cpprest (UBSan flags it).
-          auto body =
-              std::make_shared<concurrency::streams::container_buffer<std::vector<uint8_t>>>();
-          return response.body().read_to_end(*body).then([response, body](size_t) {
-            HttpResponse out;
-            out.status = response.status_code();
-            const std::vector<uint8_t>& bytes = body->collection();
-            out.body.assign(bytes.begin(), bytes.end());
-            out.headers = copyHeaders(response.headers());
-            return out;
-          });
-        })
-        .then([done](pplx::task<HttpResponse> task) {
-          try {
-            done->set_value(task.get());
-          } catch (...) {
-            done->set_value(statusFromException(std::current_exception()));
-          }
-        });
-  } catch (...) {
-    return statusFromException(std::current_exception());
+  for (int attempt = 1;; ++attempt) {
+    const ClientPtr client = sendClient();
+    std::future<Attempt> result;
+    try {
+      result = startSend(*client, std::move(req).value(), cts.get_token());
+    } catch (...) {
+      return statusFromException(std::current_exception());
+    }
+    if (result.wait_until(deadline) != std::future_status::ready) {
+      return errorStatus(Code::kTimeout, "request timed out after " +
+                                             std::to_string(request.timeout.count()) + " ms");
+    }
+    // Complete: the body was read to its end, or the library has already
+    // closed the connection that failed.
+    Attempt outcome = result.get();
+    if (!outcome.replayable || attempt > 1) {
+      cancelOnExit.dismiss();
+      return std::move(outcome.result);
+    }
+    // A pooled connection died under us (typically: the server restarted).
+    // Once, on a fresh connection; a request object is sent only once.
+    discardClient(client);
+    req = buildRequest(request);
+    if (!req.isOk()) return req.status();
   }
-  // The client's own timer only limits quiet gaps; this bounds the whole
-  // exchange. On expiry, CancelOnExit closes the connection.
-  if (result.wait_for(request.timeout) != std::future_status::ready) {
-    return errorStatus(Code::kTimeout, "request timed out after " +
-                                           std::to_string(request.timeout.count()) + " ms");
-  }
-  return result.get();
 }
 
 StatusOr<HttpResponse> CppRestTransport::stream(const HttpRequest& request,
@@ -244,11 +336,21 @@ StatusOr<HttpResponse> CppRestTransport::stream(const HttpRequest& request,
   if (stop.stop_requested()) return cancelled();
 
   http_response response;
-  try {
-    response = clientFor(request.timeout)->request(std::move(req).value(), cts.get_token()).get();
-  } catch (...) {
-    if (stop.stop_requested()) return cancelled();
-    return statusFromException(std::current_exception());
+  for (int attempt = 1;; ++attempt) {
+    const ClientPtr client = streamClient(request.timeout);
+    try {
+      response = client->request(std::move(req).value(), cts.get_token()).get();
+      break;
+    } catch (...) {
+      if (stop.stop_requested()) return cancelled();
+      const std::exception_ptr error = std::current_exception();
+      // As in send(): a request that could not be written is sent again
+      // once, on a fresh connection.
+      if (attempt > 1 || !failedWhileWriting(error)) return statusFromException(error);
+      discardClient(client);
+    }
+    req = buildRequest(request);
+    if (!req.isOk()) return req.status();
   }
   auto body = response.body().streambuf();
   const int status = response.status_code();
@@ -271,7 +373,10 @@ StatusOr<HttpResponse> CppRestTransport::stream(const HttpRequest& request,
       return statusFromException(std::current_exception()).withContext("reading the stream");
     }
     if (stop.stop_requested()) return cancelled();
-    if (got == 0) break;  // the server ended the body
+    if (got == 0) {  // the server ended the body: the connection may be reused
+      cancelOnExit.dismiss();
+      break;
+    }
     pending.append(reinterpret_cast<const char*>(chunk.data()), got);
     if (status != 200) {
       if (pending.size() >= limit) {
@@ -336,8 +441,15 @@ StatusOr<std::unique_ptr<Transport>> makeCppRestTransport(const RestConfig& conf
     s = rest::checkKeyMatchesCertificate(config.clientCertPem, config.clientKeyPem);
     if (!s.isOk()) return s;
   }
+  std::shared_ptr<const rest::TlsSetup> tls;
+  if (base.scheme() == "https") {
+    auto parsed = rest::TlsSetup::parse(config.caPem, config.clientCertPem, config.clientKeyPem);
+    if (!parsed.isOk()) return parsed.status();
+    tls = std::move(parsed).value();
+  }
   try {
-    return std::unique_ptr<Transport>(std::make_unique<CppRestTransport>(config, std::move(base)));
+    return std::unique_ptr<Transport>(
+        std::make_unique<CppRestTransport>(config, std::move(base), std::move(tls)));
   } catch (const std::exception&) {
     return errorStatus(Code::kInternal, "cannot create the HTTP client");
   }
