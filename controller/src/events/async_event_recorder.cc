@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -122,7 +123,9 @@ class AsyncEventRecorder::Impl {
   std::atomic<uint64_t> processed_{0};
 
   std::unordered_map<std::string, Series> series_;  // sender thread only
-  uint32_t sequence_ = 0;
+  // Starts at a random value so two recorders (a restarted process, or tests
+  // on a fake clock that restarts at the same instant) never pick one name.
+  uint32_t sequence_ = std::random_device{}();
 };
 
 Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {

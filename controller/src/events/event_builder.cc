@@ -33,7 +33,7 @@ std::string eventName(const ObjectRef& regarding, WallTime when, uint32_t sequen
     base += std::isalnum(u) || c == '-' || c == '.' ? static_cast<char>(std::tolower(u)) : '-';
   }
   if (base.empty() || !std::isalnum(static_cast<unsigned char>(base.front()))) {
-    base.insert(0, "x");
+    base = "x" + base;  // not insert(0, ...): GCC 12 -Wrestrict false positive at -O2
   }
   const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch());
   char suffix[32];

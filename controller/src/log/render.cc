@@ -58,7 +58,8 @@ BrokenDown breakDown(std::chrono::system_clock::time_point t) {
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
   const BrokenDown b = breakDown(t);
-  std::array<char, 40> buf{};
+  // Sized for the widest values the fields can hold, so nothing is truncated.
+  std::array<char, 96> buf{};
   std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
                 b.fields.tm_year + 1900, b.fields.tm_mon + 1, b.fields.tm_mday, b.fields.tm_hour,
                 b.fields.tm_min, b.fields.tm_sec, b.micros);
