@@ -147,9 +147,13 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   auto status = tokens.addEventHandler(
       {.onAdd = [&tc](const auto& t) { tc.enqueue(t->meta.namespace_, t->meta.name); },
        .onUpdate =
-           [&tc](const auto& before, const auto& after) {
-             if (worthReconciling(*before, *after))
+           [&tc, &tokens](const auto& before, const auto& after) {
+             // A renamed token may free its old display name for a sibling.
+             if (before->spec.displayName != after->spec.displayName) {
+               enqueueWithSiblings(tc, tokens, *after);
+             } else if (worthReconciling(*before, *after)) {
                tc.enqueue(after->meta.namespace_, after->meta.name);
+             }
            },
        .onDelete = [&tc, &tokens](const auto& t) { enqueueWithSiblings(tc, tokens, *t); }});
   if (!status.isOk()) return status;

@@ -45,10 +45,16 @@ ctrl::ObjectRef refOf(const ServiceToken& t) {
           t.meta.name,    t.meta.uid,  t.meta.resourceVersion};
 }
 
-bool older(const ServiceToken& a, const ServiceToken& b) {
+// Creation timestamps have a resolution of one second. Within one second a
+// token that already holds a minted token is the older, so no second token
+// with its name is ever minted; then the name decides.
+template <typename HoldsToken>
+bool older(const ServiceToken& a, const ServiceToken& b, HoldsToken holdsToken) {
   if (a.meta.creationTimestamp != b.meta.creationTimestamp) {
     return a.meta.creationTimestamp < b.meta.creationTimestamp;
   }
+  const bool aHolds = holdsToken(a), bHolds = holdsToken(b);
+  if (aHolds != bHolds) return aHolds;
   return a.meta.name < b.meta.name;
 }
 
@@ -56,6 +62,21 @@ std::optional<WallTime> parseTime(const std::string& s) {
   if (s.empty()) return std::nullopt;
   auto t = ctrl::parseRfc3339(s);
   return t.isOk() ? std::optional<WallTime>(*t) : std::nullopt;
+}
+
+// Only labelled Secrets are watched, so the removal of a foreign Secret is not
+// seen: a SecretNotOwned token is rechecked (one GET, nothing minted), 1 min
+// growing with the time it has been stalled to at most 10 min.
+ctrl::Duration notOwnedRecheck(const ServiceToken& t, WallTime now) {
+  ctrl::Duration wait = std::chrono::minutes(1);
+  const Condition* stalled = findCondition(t.status.conditions, "Stalled");
+  if (stalled != nullptr && stalled->status == "True" && stalled->reason == "SecretNotOwned") {
+    auto since = parseTime(stalled->lastTransitionTime);
+    if (since && now > *since) {
+      wait = std::max(wait, std::chrono::duration_cast<ctrl::Duration>(now - *since));
+    }
+  }
+  return std::min<ctrl::Duration>(wait, std::chrono::minutes(10));
 }
 
 struct Subject {
@@ -141,9 +162,18 @@ ctrl::StatusOr<ctrl::Result> ServiceTokenReconciler::reconcile(const ctrl::Reque
       }
     }
   }
+  // Whether a token holds a minted token: per its status, the Secret cache, or
+  // what this process just wrote (the caches may lag behind a mint).
+  auto holdsToken = [&](const ServiceToken& x) {
+    if (x.status.revision > 0) return true;
+    auto s = d_.secrets->get(ctrl::objectKey(x.meta.namespace_, x.secretName()));
+    if (s && ownedBy(*s, x)) return true;
+    std::lock_guard lock(mu_);
+    return writtenSecrets_.contains(x.meta.key());
+  };
   for (const auto& sibling : d_.tokens->byIndex(kByServiceUserIndex, serviceUserIndex(t).front())) {
     if (sibling->meta.uid == t.meta.uid || sibling->meta.deletionTimestamp) continue;
-    if (sibling->spec.displayName == t.spec.displayName && older(*sibling, t)) {
+    if (sibling->spec.displayName == t.spec.displayName && older(*sibling, t, holdsToken)) {
       subject.blocker = Blocker::kDuplicateName;
       subject.message =
           "ServiceToken " + sibling->meta.name + " already uses the display name \"" +
@@ -175,6 +205,17 @@ ctrl::StatusOr<ctrl::Result> ServiceTokenReconciler::reconcile(const ctrl::Reque
       } else {
         writtenSecrets_.erase(it);
       }
+    }
+  }
+  // A foreign Secret is not in the cache (only labelled Secrets are watched).
+  // While the token is stalled on one, look it up before minting anything.
+  const Condition* stalled = findCondition(t.status.conditions, "Stalled");
+  if (!secret && stalled != nullptr && stalled->status == "True" &&
+      stalled->reason == blockerReason(Blocker::kSecretNotOwned)) {
+    auto live = d_.client->get(ctrl::resources::secret(), t.meta.namespace_, t.secretName());
+    if (live.isOk()) {
+      auto decoded = decodeTokenSecret(*live);
+      if (decoded.isOk()) secret = std::make_shared<const TokenSecret>(std::move(decoded).value());
     }
   }
   const TokenSecret* owned = nullptr;
@@ -370,6 +411,7 @@ ctrl::StatusOr<ctrl::Result> ServiceTokenReconciler::reconcile(const ctrl::Reque
     if (at && *at > now && (!wake || *at < *wake)) wake = at;
   };
   if (sin.blocker == Blocker::kNone) consider(sin.renewalTime);
+  if (sin.blocker == Blocker::kSecretNotOwned) consider(now + notOwnedRecheck(t, now));
   if (sin.issued) {
     consider(sin.issued->expiresAt);
     if (sin.issued->previous) consider(parseTime(sin.issued->previous->retainedUntil));
