@@ -55,11 +55,33 @@ const std::map<std::string, std::string>& assets() {
   return paths;
 }
 
+// Removes the directories of planes whose script died without cleaning up
+// (killed together with its whole process group, so no trap ran). A plane's
+// directory holds the script's pid; a live pid means the plane is in use.
+void removeAbandonedPlanes() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("st-plane-", 0) != 0 || name.ends_with(".log")) continue;
+    const std::string pidText = readFile(entry.path().string() + "/pid");
+    const int pid = pidText.empty() ? 0 : std::atoi(pidText.c_str());
+    if (pid > 0 && kill(pid, 0) == 0) continue;
+    // Without a pid file the plane may still be starting: leave young ones.
+    if (pid == 0) {
+      auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
+      if (ec || age < std::chrono::minutes(10)) continue;
+    }
+    fs::remove_all(entry.path(), ec);
+    fs::remove(entry.path().string() + ".log", ec);
+  }
+}
+
 }  // namespace
 
 ctrl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::start(
     const ControlPlaneOptions& options) {
   assets();  // build (or find) the binaries before the clock starts
+  removeAbandonedPlanes();
   std::string tmpl = (fs::temp_directory_path() / "st-plane-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) {
     return ctrl::Status(ctrl::Code::kInternal, "mkdtemp failed");
