@@ -1,5 +1,7 @@
 #include "controller/manager.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cassert>
@@ -103,6 +105,10 @@ struct Manager::Core {
     if (stopping) return;
     synced = true;
     log.info("Caches synced", {{"count", syncChecks.size()}});
+    // The initial LISTs parse large pages that are freed once decoded into
+    // compact typed objects; hand that memory back to the system instead of
+    // keeping it in glibc's arenas for the life of the process.
+    malloc_trim(0);
   }
 
   void startLeadingLocked(const std::shared_ptr<Core>& self) {
