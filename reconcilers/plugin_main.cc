@@ -9,7 +9,6 @@
 #include "controller/transport.h"
 #include "plugin/cli.h"
 #include "plugin/commands.h"
-#include "plugin/kubeconfig_namespace.h"
 
 namespace {
 
@@ -38,10 +37,8 @@ int main(int argc, char** argv) {
   // stdout stays the command's own output.
   if (auto s = ctrl::log::setupLogging("text", "warn"); !s.isOk()) return fail(s);
 
-  auto path = plugin::kubeconfigPath(args.kubeconfig);
-  if (!path.isOk()) return fail(path.status());
   ctrl::KubeconfigOptions kubeconfig;
-  kubeconfig.path = *path;
+  kubeconfig.path = args.kubeconfig;  // "" = $KUBECONFIG, else ~/.kube/config
   kubeconfig.context = args.context;
   auto config = ctrl::loadKubeconfig(kubeconfig);
   if (!config.isOk()) return fail(config.status());
@@ -53,7 +50,7 @@ int main(int argc, char** argv) {
   clientOptions.fieldManager = "kubectl-servicetoken";
   auto client = ctrl::makeClient(std::move(transport).value(), *config, clientOptions);
 
-  const plugin::Target target{plugin::resolveNamespace(args.ns, *path, args.context), args.name};
+  const plugin::Target target{plugin::resolveNamespace(args, config->ns), args.name};
   ctrl::Status result;
   switch (args.command) {
     case plugin::Command::kStatus:

@@ -53,4 +53,10 @@ ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
   return parsed;
 }
 
+std::string resolveNamespace(const PluginArgs& args, const std::string& contextNamespace) {
+  if (!args.ns.empty()) return args.ns;
+  if (!contextNamespace.empty()) return contextNamespace;
+  return "default";
+}
+
 }  // namespace st::plugin

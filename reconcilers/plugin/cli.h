@@ -35,4 +35,9 @@ struct ParsedArgs {
 // message, which names the flag or the missing argument (exit code 2).
 ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv);
 
+// The namespace to act in, as kubectl picks it: `args.ns` (-n) when given,
+// else `contextNamespace` (the kubeconfig context's, ctrl::RestConfig::ns)
+// when set, else "default".
+std::string resolveNamespace(const PluginArgs& args, const std::string& contextNamespace);
+
 }  // namespace st::plugin

@@ -19,8 +19,9 @@ struct KubeconfigOptions {
 
 // Loads the given context. Supports certificate-authority(-data),
 // client-certificate(-data), client-key(-data), token, tokenFile,
-// insecure-skip-tls-verify (honoured only when the file says so). Relative
-// file paths resolve against the kubeconfig's directory. Errors:
+// insecure-skip-tls-verify (honoured only when the file says so), and the
+// context's namespace (RestConfig::ns). Relative file paths resolve against
+// the kubeconfig's directory. Errors:
 // InvalidArgument with a message naming the file and field for malformed or
 // unsupported content (exec and auth-provider plugins are named explicitly),
 // NotFound when the file or context does not exist. Never crashes on bad input

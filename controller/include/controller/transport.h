@@ -80,6 +80,7 @@ struct RestConfig {
   // Client-side rate limit; 0 disables it (rely on API Priority and Fairness).
   double qps = 0;
   int burst = 0;
+  std::string ns;  // the context's namespace, "" when unset (kubeconfig only)
 };
 
 // Creates the cpprestsdk-backed transport. Errors: InvalidArgument when the

@@ -163,8 +163,11 @@ StatusOr<RestConfig> parseRoot(const YAML::Node& root, std::string_view contextN
   if (clusterName->empty()) return invalid(fieldPath(ctxWhere, "cluster") + " is missing");
   auto userName = ctx.IsMap() ? optionalString(ctx, "user", ctxWhere) : std::string();
   if (!userName.isOk()) return userName.status();
+  auto ns = ctx.IsMap() ? optionalString(ctx, "namespace", ctxWhere) : std::string();
+  if (!ns.isOk()) return ns.status();
 
   RestConfig config;
+  config.ns = std::move(ns).value();
   auto cluster = rest::findNamedEntry(root, "clusters", "cluster", *clusterName);
   if (!cluster.isOk()) return cluster.status();
   if (!cluster->has_value() || !(*cluster)->IsMap()) {

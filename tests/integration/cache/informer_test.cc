@@ -18,11 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "admin_client.h"
 #include "control_plane.h"
 #include "controller/client.h"
 #include "controller/object_meta.h"
 #include "controller/resource.h"
-#include "controller/rest_config.h"
 #include "controller/transport.h"
 
 namespace {
@@ -58,18 +58,6 @@ Json configMap(const std::string& name, const std::string& value) {
           {"kind", "ConfigMap"},
           {"metadata", {{"name", name}}},
           {"data", {{"v", value}}}};
-}
-
-std::unique_ptr<ctrl::Client> clientFor(const std::string& kubeconfig) {
-  ctrl::KubeconfigOptions options;
-  options.path = kubeconfig;
-  auto config = ctrl::loadKubeconfig(options);
-  EXPECT_TRUE(config.isOk()) << config.status().toString();
-  if (!config.isOk()) return nullptr;
-  auto transport = ctrl::makeCppRestTransport(*config);
-  EXPECT_TRUE(transport.isOk()) << transport.status().toString();
-  if (!transport.isOk()) return nullptr;
-  return ctrl::makeClient(std::move(transport).value(), *config);
 }
 
 // Forwards to a real watcher, and lets the test cut the running watch and
@@ -285,7 +273,7 @@ Status compactEtcd(const std::string& etcdUrl) {
 
 TEST(InformerIntegrationTest, WatchDeliversCreateUpdateDeleteInOrder) {
   auto& plane = sttest::sharedControlPlane();
-  auto client = clientFor(plane.kubeconfig());
+  auto client = sttest::adminClient(plane);
   ASSERT_NE(client, nullptr);
   std::string ns = newNamespace(*client, "cache-order");
   InformerUnderTest inf(*client, *client, ns);
@@ -308,7 +296,7 @@ TEST(InformerIntegrationTest, CompactedResourceVersionRelistsToTheServerState) {
   planeOptions.apiserverArgs = {"--watch-cache=false"};
   auto plane = sttest::ControlPlane::start(planeOptions);
   ASSERT_TRUE(plane.isOk()) << plane.status().toString();
-  auto client = clientFor((*plane)->kubeconfig());
+  auto client = sttest::adminClient(**plane);
   ASSERT_NE(client, nullptr);
   std::string ns = newNamespace(*client, "cache-compact");
   for (const char* name : {"keep", "change", "drop"}) {
@@ -353,7 +341,7 @@ TEST(InformerIntegrationTest, CompactedResourceVersionRelistsToTheServerState) {
 
 TEST(InformerIntegrationTest, ReconnectsAfterTheApiserverRestarts) {
   auto& plane = sttest::sharedControlPlane();
-  auto client = clientFor(plane.kubeconfig());
+  auto client = sttest::adminClient(plane);
   ASSERT_NE(client, nullptr);
   std::string ns = newNamespace(*client, "cache-restart");
   for (const char* name : {"a", "b"}) {

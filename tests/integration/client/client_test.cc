@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "admin_client.h"
 #include "control_plane.h"
 #include "controller/resource.h"
-#include "controller/rest_config.h"
 #include "controller/transport.h"
 
 namespace sttest {
@@ -30,21 +30,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 const ctrl::Resource& cms() { return ctrl::resources::configMap(); }
-
-ctrl::RestConfig adminConfig() {
-  ctrl::KubeconfigOptions options;
-  options.path = sharedControlPlane().kubeconfig();
-  auto config = ctrl::loadKubeconfig(options);
-  EXPECT_TRUE(config.isOk()) << config.status().toString();
-  return config.isOk() ? *config : ctrl::RestConfig{};
-}
-
-std::unique_ptr<ctrl::Client> clientFor(const ctrl::RestConfig& config) {
-  auto transport = ctrl::makeCppRestTransport(config);
-  EXPECT_TRUE(transport.isOk()) << transport.status().toString();
-  if (!transport.isOk()) return nullptr;
-  return ctrl::makeClient(std::move(transport).value(), config);
-}
 
 Json configMap(const std::string& name, const std::map<std::string, std::string>& data = {}) {
   Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}}}};

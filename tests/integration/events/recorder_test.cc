@@ -11,30 +11,16 @@
 #include <thread>
 #include <vector>
 
-#include "control_plane.h"
+#include "admin_client.h"
 #include "controller/client.h"
 #include "controller/event_recorder.h"
 #include "controller/resource.h"
-#include "controller/rest_config.h"
-#include "controller/transport.h"
 #include "mocks/eventually.h"
 
 namespace sttest {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::unique_ptr<ctrl::Client> adminClient() {
-  ctrl::KubeconfigOptions options;
-  options.path = sharedControlPlane().kubeconfig();
-  auto config = ctrl::loadKubeconfig(options);
-  EXPECT_TRUE(config.isOk()) << config.status().toString();
-  if (!config.isOk()) return nullptr;
-  auto transport = ctrl::makeCppRestTransport(*config);
-  EXPECT_TRUE(transport.isOk()) << transport.status().toString();
-  if (!transport.isOk()) return nullptr;
-  return ctrl::makeClient(std::move(transport).value(), *config);
-}
 
 class RecorderIntegrationTest : public ::testing::Test {
  protected:

@@ -17,12 +17,11 @@
 #include <string>
 #include <thread>
 
+#include "admin_client.h"
 #include "control_plane.h"
 #include "controller/client.h"
 #include "controller/leader_elector.h"
 #include "controller/resource.h"
-#include "controller/rest_config.h"
-#include "controller/transport.h"
 #include "mocks/eventually.h"
 
 namespace sttest {
@@ -31,18 +30,6 @@ namespace {
 using namespace std::chrono_literals;
 using Seconds = std::chrono::duration<double>;
 using Steady = std::chrono::steady_clock;
-
-std::unique_ptr<ctrl::Client> adminClient() {
-  ctrl::KubeconfigOptions options;
-  options.path = sharedControlPlane().kubeconfig();
-  auto config = ctrl::loadKubeconfig(options);
-  EXPECT_TRUE(config.isOk()) << config.status().toString();
-  if (!config.isOk()) return nullptr;
-  auto transport = ctrl::makeCppRestTransport(*config);
-  EXPECT_TRUE(transport.isOk()) << transport.status().toString();
-  if (!transport.isOk()) return nullptr;
-  return ctrl::makeClient(std::move(transport).value(), *config);
-}
 
 // Parses a MicroTime ("2026-01-02T03:04:05.123456Z") written on this machine.
 std::chrono::system_clock::time_point parseMicroTime(const std::string& text) {

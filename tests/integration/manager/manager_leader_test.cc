@@ -10,12 +10,10 @@
 #include <future>
 #include <mutex>
 
-#include "control_plane.h"
+#include "admin_client.h"
 #include "controller/client.h"
 #include "controller/leader_elector.h"
 #include "controller/manager.h"
-#include "controller/rest_config.h"
-#include "controller/transport.h"
 
 namespace {
 
@@ -61,22 +59,10 @@ class LeaderWork final : public ctrl::Runnable {
   int starts_ = 0;
 };
 
-std::unique_ptr<ctrl::Client> adminClient() {
-  ctrl::KubeconfigOptions options;
-  options.path = sttest::sharedControlPlane().kubeconfig();
-  auto config = ctrl::loadKubeconfig(options);
-  EXPECT_TRUE(config.isOk()) << config.status().toString();
-  if (!config.isOk()) return nullptr;
-  auto transport = ctrl::makeCppRestTransport(*config);
-  EXPECT_TRUE(transport.isOk()) << transport.status().toString();
-  if (!transport.isOk()) return nullptr;
-  return ctrl::makeClient(std::move(transport).value(), *config);
-}
-
 class Replica {
  public:
   Replica(const std::string& identity, const std::string& leaseName)
-      : client_(adminClient()), work_(std::make_shared<LeaderWork>("work/" + identity)) {
+      : client_(sttest::adminClient()), work_(std::make_shared<LeaderWork>("work/" + identity)) {
     manager_.add(work_);
     ctrl::LeaderElectionConfig config;
     config.leaseNamespace = "default";

@@ -7,19 +7,19 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "admin_client.h"
 #include "api/codec.h"
 #include "api/types.h"
 #include "control_plane.h"
 #include "controller/client.h"
 #include "controller/log.h"
 #include "controller/metrics.h"
-#include "controller/rest_config.h"
-#include "controller/transport.h"
 #include "fake_clock.h"
 #include "operator/operator.h"
 #include "recording_client.h"
@@ -66,13 +66,8 @@ class OperatorHarness {
       cp_.kubectl({"create", "namespace", kOperatorNamespace});
       installed = true;
     }
-    ctrl::KubeconfigOptions k;
-    k.path = cp_.kubeconfig();
-    auto config = ctrl::loadKubeconfig(k);
-    EXPECT_TRUE(config.isOk()) << config.status().toString();
-    auto transport = ctrl::makeCppRestTransport(*config);
-    EXPECT_TRUE(transport.isOk()) << transport.status().toString();
-    api_ = ctrl::makeClient(std::move(transport).value(), *config);
+    api_ = adminClient(cp_);
+    if (!api_) std::abort();  // adminClient() reported why; a constructor cannot ASSERT
     client_ = std::make_unique<RecordingClient>(*api_);
     options_.ns = kOperatorNamespace;
     options_.metricsBindAddress = "0";

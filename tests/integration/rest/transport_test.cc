@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "admin_client.h"
 #include "control_plane.h"
-#include "controller/rest_config.h"
 
 namespace sttest {
 namespace {
@@ -32,14 +32,6 @@ std::string readAll(const std::string& path) {
   std::stringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-ctrl::RestConfig adminConfig() {
-  ctrl::KubeconfigOptions options;
-  options.path = sharedControlPlane().kubeconfig();
-  auto config = ctrl::loadKubeconfig(options);
-  EXPECT_TRUE(config.isOk()) << config.status().toString();
-  return config.isOk() ? config.value() : ctrl::RestConfig{};
 }
 
 std::unique_ptr<ctrl::Transport> makeTransport(const ctrl::RestConfig& config) {

@@ -1,5 +1,6 @@
 // parseArgs(): commands, global flags on either side of the command, and
-// usage errors that name what is wrong.
+// usage errors that name what is wrong; resolveNamespace(): -n wins over the
+// context's namespace, which wins over "default".
 #include "plugin/cli.h"
 
 #include <gmock/gmock.h>
@@ -65,6 +66,17 @@ TEST(ParseArgs, HelpIsHandledWithoutAnError) {
   p = parse({"download", "--help"});
   ASSERT_TRUE(p.isOk());
   EXPECT_THAT(p->output, HasSubstr("--output-dir"));
+}
+
+TEST(ResolveNamespace, FlagThenContextThenDefault) {
+  auto p = parse({"status", "a", "-n", "flag-ns"});
+  ASSERT_TRUE(p.isOk());
+  EXPECT_EQ(resolveNamespace(p->args, "team-a"), "flag-ns");
+  EXPECT_EQ(resolveNamespace(p->args, ""), "flag-ns");
+  p = parse({"status", "a"});
+  ASSERT_TRUE(p.isOk());
+  EXPECT_EQ(resolveNamespace(p->args, "team-a"), "team-a");
+  EXPECT_EQ(resolveNamespace(p->args, ""), "default");
 }
 
 }  // namespace

@@ -136,6 +136,23 @@ TEST(KubeconfigTest, InsecureFlagFalseWhenSetToFalse) {
   EXPECT_FALSE(config->insecureSkipTlsVerify);
 }
 
+// The selected context's namespace is carried along (kubectl and its plugins
+// act there when no -n is given); "" when the context sets none.
+TEST(KubeconfigTest, NamespaceComesFromTheSelectedContext) {
+  std::string text = fill(kValid);
+  replaceAll(text, "context: {cluster: local, user: admin}",
+             "context: {cluster: local, user: admin, namespace: team-a}");
+  auto current = ctrl::parseKubeconfig(text, "", "");
+  ASSERT_TRUE(current.isOk()) << current.status().toString();
+  EXPECT_EQ(current->ns, "team-a");
+  auto named = ctrl::parseKubeconfig(text, "main", "");
+  ASSERT_TRUE(named.isOk()) << named.status().toString();
+  EXPECT_EQ(named->ns, "team-a");
+  auto other = ctrl::parseKubeconfig(text, "other", "");
+  ASSERT_TRUE(other.isOk()) << other.status().toString();
+  EXPECT_EQ(other->ns, "");
+}
+
 TEST(KubeconfigTest, FilesResolveAgainstBaseDir) {
   sttest::TempDir dir;
   dir.write("ca.crt", caCert().certPem);
@@ -275,6 +292,10 @@ const BadCase kBadCases[] = {
      "", ctrl::Code::kInvalidArgument, "\"gone\""},
     {"ContextWithoutCluster", "current-context: c\ncontexts: [{name: c, context: {user: u}}]\n", "",
      ctrl::Code::kInvalidArgument, "cluster is missing"},
+    {"NamespaceNotAString",
+     "current-context: c\ncontexts: [{name: c, context: {cluster: k, namespace: [a]}}]\n"
+     "clusters: [{name: k, cluster: {server: 'https://k.example'}}]\n",
+     "", ctrl::Code::kInvalidArgument, "context.namespace"},
     {"MissingUser",
      "current-context: c\ncontexts: [{name: c, context: {cluster: k, user: ghost}}]\n"
      "clusters: [{name: k, cluster: {server: 'https://k.example'}}]\n",
