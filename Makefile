@@ -7,7 +7,7 @@ SANITIZE ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps binaries configure build test test-unit test-integration test-e2e run down lint format clean
+.PHONY: all deps binaries configure build test test-unit test-integration test-e2e bench run down lint format clean
 
 all: build
 
@@ -36,6 +36,12 @@ test-integration: build binaries
 
 test-e2e: build binaries
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L e2e $(CTEST_ARGS)
+
+# Benchmarks print figures (never pass/fail): transport and convergence.
+BENCH_TOKENS ?= 1000
+bench: build binaries
+	@if [ -x $(BUILD_DIR)/bin/bench_transport ]; then $(BUILD_DIR)/bin/bench_transport; fi
+	@OPERATOR=$(abspath $(BUILD_DIR))/bin/servicetoken-operator hack/bench-convergence.sh $(BENCH_TOKENS)
 
 # Brings up a local control plane when no KUBECONFIG is set, installs the
 # CRDs, starts the operator, applies examples/ and shows the minted token.
