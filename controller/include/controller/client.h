@@ -15,12 +15,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "controller/clock.h"
 #include "controller/resource.h"
@@ -100,8 +99,8 @@ class Writer {
   // PUT the status subresource (same precondition rules as update()).
   virtual StatusOr<Json> updateStatus(const Resource& resource, std::string_view ns,
                                       const Json& object) = 0;
-  virtual StatusOr<Json> patch(const Resource& resource, std::string_view ns,
-                               std::string_view name, PatchType type, const Json& patch,
+  virtual StatusOr<Json> patch(const Resource& resource, std::string_view ns, std::string_view name,
+                               PatchType type, const Json& patch,
                                const PatchOptions& options = {}) = 0;
   // DELETE. Errors: NotFound; Conflict when a precondition does not hold.
   virtual Status remove(const Resource& resource, std::string_view ns, std::string_view name,
@@ -151,7 +150,7 @@ struct ClientOptions {
   int maxReadAttempts = 5;
   Duration retryBaseDelay = std::chrono::milliseconds(250);  // doubles per attempt
   Duration maxRetryDelay = std::chrono::seconds(30);         // also caps Retry-After
-  std::string fieldManager;  // default for writes; "" = config.userAgent
+  std::string fieldManager;             // default for writes; "" = config.userAgent
   size_t maxResponseBytes = 256 << 20;  // one response body (a LIST page)
   int maxJsonDepth = 64;                // of one object
 };

@@ -60,8 +60,9 @@ const BadManifest kBadManifests[] = {
      "  displayName: a\n  type: Personal\n  owner: bob\n  serviceUserRef: {name: u}\n"
      "  expiration: 30d\n",
      "spec.serviceUserRef"},
-    {"both-expirations", false, "  displayName: a\n  type: Personal\n  owner: bob\n"
-                                "  expiration: 30d\n  expiresInDays: 10\n",
+    {"both-expirations", false,
+     "  displayName: a\n  type: Personal\n  owner: bob\n"
+     "  expiration: 30d\n  expiresInDays: 10\n",
      "spec.expiration"},
     {"no-expiration", false, "  displayName: a\n  type: Personal\n  owner: bob\n",
      "spec.expiration"},
@@ -111,8 +112,7 @@ const BadManifest kBadManifests[] = {
      "  displayName: a\n  type: Personal\n  owner: bob\n  expiration: 30d\n"
      "  scimAdministration: \"maybe\"\n",
      "spec.scimAdministration"},
-    {"user-unknown-role", true, "  displayName: Pipeline Automation\n  role: Root\n",
-     "spec.role"},
+    {"user-unknown-role", true, "  displayName: Pipeline Automation\n  role: Root\n", "spec.role"},
     {"user-missing-display-name", true, "  role: Admin\n", "spec.displayName"},
     {"user-bad-email", true, "  displayName: Pipeline Automation\n  email: not-an-address\n",
      "spec.email"},
@@ -136,14 +136,16 @@ TEST_F(CrdValidationTest, InvalidManifestsAreRejectedNamingTheField) {
 TEST_F(CrdValidationTest, ValidManifestsAreAcceptedWithoutSchemaDefaults) {
   ProcessResult r = apply(token("airflow", std::string(kOkService) + "  expiration: 1y\n"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  r = apply(token("personal", "  displayName: Laptop\n  type: Personal\n  owner: ada@example.com\n"
-                              "  expiresInDays: 45\n  scimAdministration: true\n"
-                              "  secret: {name: laptop-token, deletionPolicy: Retain,"
-                              " labels: {team: data}}\n"
-                              "  rotation: {policy: Disabled, renewBefore: 10d, gracePeriod: 36h}\n"));
+  r = apply(token("personal",
+                  "  displayName: Laptop\n  type: Personal\n  owner: ada@example.com\n"
+                  "  expiresInDays: 45\n  scimAdministration: true\n"
+                  "  secret: {name: laptop-token, deletionPolicy: Retain,"
+                  " labels: {team: data}}\n"
+                  "  rotation: {policy: Disabled, renewBefore: 10d, gracePeriod: 36h}\n"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  r = apply(user("pipeline", "  displayName: Pipeline Automation\n  email: pipes@example.com\n"
-                             "  role: Admin\n  teams: [data, platform]\n"));
+  r = apply(user("pipeline",
+                 "  displayName: Pipeline Automation\n  email: pipes@example.com\n"
+                 "  role: Admin\n  teams: [data, platform]\n"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
 
   // No defaults were written into spec (GitOps tools would report them as drift).
@@ -158,14 +160,16 @@ TEST_F(CrdValidationTest, ValidManifestsAreAcceptedWithoutSchemaDefaults) {
 TEST_F(CrdValidationTest, IdentityFieldsAreImmutable) {
   ASSERT_EQ(apply(token("immutable", std::string(kOkService) + "  expiration: 30d\n")).exitCode, 0);
   // Mutable fields may change.
-  ProcessResult ok = apply(token("immutable", "  displayName: Renamed\n  type: Service\n"
-                                              "  serviceUserRef: {name: airflow}\n"
-                                              "  expiration: 90d\n"));
+  ProcessResult ok = apply(token("immutable",
+                                 "  displayName: Renamed\n  type: Service\n"
+                                 "  serviceUserRef: {name: airflow}\n"
+                                 "  expiration: 90d\n"));
   EXPECT_EQ(ok.exitCode, 0) << ok.err;
 
-  ProcessResult r = apply(token("immutable", "  displayName: Renamed\n  type: Service\n"
-                                             "  serviceUserRef: {name: someone-else}\n"
-                                             "  expiration: 90d\n"));
+  ProcessResult r = apply(token("immutable",
+                                "  displayName: Renamed\n  type: Service\n"
+                                "  serviceUserRef: {name: someone-else}\n"
+                                "  expiration: 90d\n"));
   EXPECT_NE(r.exitCode, 0);
   EXPECT_THAT(r.err, HasSubstr("spec.serviceUserRef is immutable"));
 

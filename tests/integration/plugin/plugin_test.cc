@@ -18,6 +18,7 @@
 
 #include "control_plane.h"
 #include "subprocess.h"
+#include "temp_dir.h"
 
 namespace sttest {
 namespace {
@@ -31,27 +32,6 @@ constexpr const char* kFileName = "airflow-service-user-token.txt";
 
 std::string binDir() { return std::string(ST_BINARY_DIR) + "/bin"; }
 std::string pluginPath() { return binDir() + "/kubectl-servicetoken"; }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "plugin-it-XXXXXX").string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

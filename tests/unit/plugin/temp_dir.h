@@ -1,4 +1,4 @@
-// A fresh directory under $TMPDIR for one test, removed with its contents.
+// File helpers for the plugin tests; TempDir itself is tests/support/temp_dir.h.
 #pragma once
 
 #include <sys/stat.h>
@@ -10,29 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace sttest {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "plugin-test-XXXXXX").string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -11,7 +11,7 @@
 
 #include "controller/rest_config.h"
 #include "fake_clock.h"
-#include "unit/rest/temp_dir.h"
+#include "support/temp_dir.h"
 #include "unit/rest/test_pki.h"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "controller/rest_config.h"
-#include "unit/rest/temp_dir.h"
+#include "support/temp_dir.h"
 #include "unit/rest/test_pki.h"
 
 namespace {

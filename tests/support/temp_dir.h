@@ -2,9 +2,8 @@
 // when the object goes away.
 #pragma once
 
-#include <unistd.h>
+#include <stdlib.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -15,7 +14,7 @@ namespace sttest {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "st-rest-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "st-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -27,6 +26,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::string& path() const { return path_; }
+  // path()/name, without creating it.
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
 
   // Writes `content` to path()/relative (creating directories); returns the
   // absolute path.
