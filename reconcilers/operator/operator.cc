@@ -35,13 +35,13 @@ struct Operator::Impl {
 
 namespace {
 
-// Enqueues a token and every sibling sharing its user/owner (so the younger of
-// two duplicates is re-evaluated when the older goes away).
+// Enqueues a token and every token competing for its display name (so the
+// younger of two duplicates is re-evaluated when the older goes or is renamed).
 void enqueueWithSiblings(ctrl::Controller& c, const Informer<ServiceToken>& tokens,
                          const ServiceToken& t) {
   c.enqueue(t.meta.namespace_, t.meta.name);
   for (const auto& key :
-       tokens.store().indexKeys(kByServiceUserIndex, serviceUserIndex(t).front())) {
+       tokens.store().indexKeys(kByDisplayNameIndex, displayNameIndex(t).front())) {
     c.enqueue(ctrl::Request::fromKey(key));
   }
 }
@@ -106,6 +106,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   impl->secrets = std::make_shared<Informer<TokenSecret>>(client, client, secretWatch,
                                                           decodeTokenSecret, clock);
   if (auto s = impl->tokens->addIndex(kByServiceUserIndex, serviceUserIndex); !s.isOk()) return s;
+  if (auto s = impl->tokens->addIndex(kByDisplayNameIndex, displayNameIndex); !s.isOk()) return s;
   if (auto s = impl->users->addIndex(kByUserIdIndex, userIdIndex); !s.isOk()) return s;
 
   const std::string identity = ctrl::defaultLeaderIdentity();
@@ -150,6 +151,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
            [&tc, &tokens](const auto& before, const auto& after) {
              // A renamed token may free its old display name for a sibling.
              if (before->spec.displayName != after->spec.displayName) {
+               enqueueWithSiblings(tc, tokens, *before);  // the freed name's competitors
                enqueueWithSiblings(tc, tokens, *after);
              } else if (worthReconciling(*before, *after)) {
                tc.enqueue(after->meta.namespace_, after->meta.name);

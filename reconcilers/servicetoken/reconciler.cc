@@ -92,6 +92,10 @@ std::string serviceUserIndexKey(const std::string& ns, const std::string& userNa
   return ns + "/user:" + userName;
 }
 
+std::vector<std::string> displayNameIndex(const ServiceToken& token) {
+  return {serviceUserIndex(token).front() + "/" + token.spec.displayName};
+}
+
 std::vector<std::string> serviceUserIndex(const ServiceToken& token) {
   if (token.spec.type == TokenType::kPersonal) {
     return {token.meta.namespace_ + "/owner:" + token.spec.owner};
@@ -171,7 +175,7 @@ ctrl::StatusOr<ctrl::Result> ServiceTokenReconciler::reconcile(const ctrl::Reque
     std::lock_guard lock(mu_);
     return writtenSecrets_.contains(x.meta.key());
   };
-  for (const auto& sibling : d_.tokens->byIndex(kByServiceUserIndex, serviceUserIndex(t).front())) {
+  for (const auto& sibling : d_.tokens->byIndex(kByDisplayNameIndex, displayNameIndex(t).front())) {
     if (sibling->meta.uid == t.meta.uid || sibling->meta.deletionTimestamp) continue;
     if (sibling->spec.displayName == t.spec.displayName && older(*sibling, t, holdsToken)) {
       subject.blocker = Blocker::kDuplicateName;

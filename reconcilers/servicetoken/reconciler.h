@@ -40,10 +40,14 @@
 namespace st {
 
 // Index names the reconciler expects on the stores.
-inline constexpr const char* kByServiceUserIndex = "serviceUser";  // "ns/userName"
+inline constexpr const char* kByServiceUserIndex = "serviceUser";  // "ns/user:NAME"
+// The user (or owner) plus the display name: the tokens that compete for one
+// name, so the duplicate check reads only those, not every token of a user.
+inline constexpr const char* kByDisplayNameIndex = "displayName";
 
 struct ServiceTokenReconcilerDeps {
-  const ctrl::Store<ServiceToken>* tokens = nullptr;  // indexed by kByServiceUserIndex
+  // Indexed by kByServiceUserIndex and kByDisplayNameIndex.
+  const ctrl::Store<ServiceToken>* tokens = nullptr;
   const ctrl::Store<TokenSecret>* secrets = nullptr;
   const ctrl::Store<ServiceUser>* users = nullptr;
   ctrl::Client* client = nullptr;
@@ -77,8 +81,9 @@ class ServiceTokenReconciler final : public ctrl::Reconciler {
   std::map<std::string, ServiceTokenStatus> writtenStatus_;
 };
 
-// Index function for kByServiceUserIndex.
+// Index functions for kByServiceUserIndex and kByDisplayNameIndex.
 std::vector<std::string> serviceUserIndex(const ServiceToken& token);
+std::vector<std::string> displayNameIndex(const ServiceToken& token);
 
 // The key ("ns/name") of the ServiceTokens that reference this user.
 std::string serviceUserIndexKey(const std::string& ns, const std::string& userName);
