@@ -179,6 +179,16 @@ ctrl::Status ControlPlane::startApiserver() {
   return waitForState("ready", 120);
 }
 
+ctrl::Status ControlPlane::installCrds() const {
+  ProcessResult r = kubectl({"apply", "-f", std::string(ST_SOURCE_DIR) + "/crds/"});
+  if (r.exitCode == 0) {
+    r = kubectl({"wait", "--for=condition=Established", "--timeout=60s",
+                 "crd/servicetokens.servicetoken.dev", "crd/serviceusers.servicetoken.dev"});
+  }
+  if (r.exitCode != 0) return ctrl::Status(ctrl::Code::kInternal, "installing crds/: " + r.err);
+  return ctrl::Status::ok();
+}
+
 ProcessResult ControlPlane::kubectl(const std::vector<std::string>& args,
                                     const std::string& input) const {
   std::vector<std::string> argv{kubectlPath(), "--kubeconfig", kubeconfig_};

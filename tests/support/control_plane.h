@@ -42,6 +42,10 @@ class ControlPlane {
   ctrl::Status stopApiserver();
   ctrl::Status startApiserver();
 
+  // Applies the project's CRDs (crds/) and waits until they are Established.
+  // Errors: the failing kubectl call's stderr, as Internal.
+  ctrl::Status installCrds() const;
+
   // Runs the hack-built kubectl against this plane as admin.
   ProcessResult kubectl(const std::vector<std::string>& args, const std::string& input = "") const;
   // Path of the kubectl binary.

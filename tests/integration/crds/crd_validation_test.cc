@@ -16,11 +16,8 @@ class CrdValidationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ControlPlane& cp = sharedControlPlane();
-    ProcessResult r = cp.kubectl({"apply", "-f", std::string(ST_SOURCE_DIR) + "/crds/"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    r = cp.kubectl({"wait", "--for=condition=Established", "--timeout=60s",
-                    "crd/servicetokens.servicetoken.dev", "crd/serviceusers.servicetoken.dev"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
+    ctrl::Status installed = cp.installCrds();
+    ASSERT_TRUE(installed.isOk()) << installed.toString();
   }
 
   static ProcessResult apply(const std::string& manifest) {

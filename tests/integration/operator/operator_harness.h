@@ -58,11 +58,8 @@ class OperatorHarness {
   explicit OperatorHarness(ControlPlane& cp = sharedControlPlane()) : cp_(cp) {
     static bool installed = false;
     if (!installed) {
-      ProcessResult r = cp_.kubectl({"apply", "-f", std::string(ST_SOURCE_DIR) + "/crds/"});
-      EXPECT_EQ(r.exitCode, 0) << r.err;
-      r = cp_.kubectl({"wait", "--for=condition=Established", "--timeout=60s",
-                       "crd/servicetokens.servicetoken.dev", "crd/serviceusers.servicetoken.dev"});
-      EXPECT_EQ(r.exitCode, 0) << r.err;
+      ctrl::Status crds = cp_.installCrds();
+      EXPECT_TRUE(crds.isOk()) << crds.toString();
       cp_.kubectl({"create", "namespace", kOperatorNamespace});
       installed = true;
     }
