@@ -109,6 +109,17 @@ const BadManifest kBadManifests[] = {
      "  displayName: a\n  type: Personal\n  owner: bob\n  expiration: 30d\n"
      "  scimAdministration: \"maybe\"\n",
      "spec.scimAdministration"},
+    // A renewal earlier than half the lifetime would rotate in a loop.
+    {"renew-before-leaves-no-room", false,
+     "  displayName: a\n  type: Personal\n  owner: bob\n  expiresInDays: 1\n"
+     "  rotation: {renewBefore: 23h59m}\n",
+     "spec.rotation.renewBefore"},
+    {"renew-before-more-than-half", false,
+     "  displayName: a\n  type: Personal\n  owner: bob\n  expiration: 30d\n"
+     "  rotation: {renewBefore: 15d1s}\n",
+     "spec.rotation.renewBefore"},
+    {"user-display-name-without-letters", true, "  displayName: \"!! -- !!\"\n",
+     "spec.displayName"},
     {"user-unknown-role", true, "  displayName: Pipeline Automation\n  role: Root\n", "spec.role"},
     {"user-missing-display-name", true, "  role: Admin\n", "spec.displayName"},
     {"user-bad-email", true, "  displayName: Pipeline Automation\n  email: not-an-address\n",
@@ -183,6 +194,43 @@ TEST_F(CrdValidationTest, IdentityFieldsAreImmutable) {
                   "  displayName: a\n  type: Personal\n  owner: eve\n  expiration: 30d\n"));
   EXPECT_NE(r.exitCode, 0);
   EXPECT_THAT(r.err, HasSubstr("spec.owner is immutable"));
+}
+
+TEST_F(CrdValidationTest, RenewBeforeUpToHalfTheLifetimeIsAccepted) {
+  ProcessResult r = apply(token("half", std::string(kOkService) +
+                                            "  expiration: 30d\n  rotation: {renewBefore: 15d}\n"));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = apply(token("half-days", std::string(kOkService) +
+                                   "  expiresInDays: 1\n  rotation: {renewBefore: 11h59m60s}\n"));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = apply(token("never-ignores-renew-before",
+                  std::string(kOkService) + "  expiration: Never\n  rotation: {renewBefore: 400d}\n"));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = apply(token("half-days", std::string(kOkService) +
+                                   "  expiresInDays: 1\n  rotation: {renewBefore: 12h1s}\n"));
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.err, HasSubstr("at most half of the token's lifetime"));
+}
+
+// The name is a label value on the Secret (at most 63 characters): a longer
+// one could never get a Secret, so it is refused at apply time.
+TEST_F(CrdValidationTest, TokenNamesLongerThanALabelValueAreRejected) {
+  const std::string ok(63, 'a');
+  ProcessResult r = apply(token(ok, std::string(kOkService) + "  expiration: 30d\n"));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  const std::string tooLong(64, 'b');
+  r = apply(token(tooLong, std::string(kOkService) + "  expiration: 30d\n"));
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.err, HasSubstr("metadata.name must be at most 63 characters"));
+}
+
+TEST_F(CrdValidationTest, ServiceUserDisplayNameIsImmutable) {
+  ASSERT_EQ(apply(user("pinned", "  displayName: Pipeline Automation\n")).exitCode, 0);
+  ProcessResult ok = apply(user("pinned", "  displayName: Pipeline Automation\n  role: Manager\n"));
+  EXPECT_EQ(ok.exitCode, 0) << ok.err;
+  ProcessResult r = apply(user("pinned", "  displayName: Pipeline Robot\n"));
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.err, HasSubstr("spec.displayName is immutable"));
 }
 
 TEST_F(CrdValidationTest, ShortNamesAndPrinterColumnsAreServed) {
