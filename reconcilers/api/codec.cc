@@ -209,6 +209,9 @@ ctrl::StatusOr<ServiceToken> decodeServiceToken(const Json& object) {
   status.str("rotateRequest", st.rotateRequest);
   status.str("lastFailureTime", st.lastFailureTime);
   status.integer("failedAttempts", st.failedAttempts);
+  status.str("lastFailureReason", st.lastFailureReason);
+  status.str("lastFailureMessage", st.lastFailureMessage);
+  status.stringList("automaticMints", st.automaticMints);
   if (const Json* prev = status.find("previousToken")) {
     Fields f(prev, "status.previousToken");
     PreviousToken p;
@@ -281,6 +284,9 @@ Json encodeStatus(const ServiceTokenStatus& s) {
       {"rotateRequest", nullIfEmpty(s.rotateRequest)},
       {"lastFailureTime", nullIfEmpty(s.lastFailureTime)},
       {"failedAttempts", s.failedAttempts == 0 ? Json(nullptr) : Json(s.failedAttempts)},
+      {"lastFailureReason", nullIfEmpty(s.lastFailureReason)},
+      {"lastFailureMessage", nullIfEmpty(s.lastFailureMessage)},
+      {"automaticMints", s.automaticMints.empty() ? Json(nullptr) : Json(s.automaticMints)},
       {"conditions", encodeConditions(s.conditions)},
   };
   if (s.previousToken) {

@@ -37,6 +37,10 @@ inline constexpr const char* kPreviousTokenHashAnnotation = "servicetoken.dev/pr
 inline constexpr const char* kPreviousExpiresAtAnnotation = "servicetoken.dev/previous-expires-at";
 inline constexpr const char* kPreviousRetainedUntilAnnotation =
     "servicetoken.dev/previous-retained-until";
+// The display name and the ServiceUser (by UID) a Secret's token was minted
+// for: who holds a display name, and whether the user was replaced since.
+inline constexpr const char* kDisplayNameAnnotation = "servicetoken.dev/display-name";
+inline constexpr const char* kServiceUserUidAnnotation = "servicetoken.dev/service-user-uid";
 
 // The Secret type, fixed in code (never taken from user input).
 inline constexpr const char* kSecretType = "servicetoken.dev/token";
@@ -139,6 +143,11 @@ struct ServiceTokenStatus {
   std::string rotateRequest;
   std::string lastFailureTime;
   int32_t failedAttempts = 0;
+  std::string lastFailureReason;   // PascalCase, e.g. Invalid, Forbidden, MintFailed
+  std::string lastFailureMessage;  // the server's or the signer's message, never a token
+  // RFC 3339 times of the recent mints nobody asked for (renewals, Secrets
+  // deleted or tampered with): the mint-rate guard's memory (mint_guard.h).
+  std::vector<std::string> automaticMints;
   std::optional<PreviousToken> previousToken;
   std::vector<Condition> conditions;
   bool operator==(const ServiceTokenStatus&) const = default;

@@ -37,4 +37,19 @@ ctrl::StatusOr<IssuedToken> BuiltinAuthority::mint(const MintRequest& r) {
   return out;
 }
 
+ctrl::StatusOr<TokenIdentity> BuiltinAuthority::verify(const SecretString& token) {
+  std::shared_ptr<const SigningKeyRing> keys;
+  {
+    std::lock_guard lock(mu_);
+    keys = keys_;
+  }
+  VerifyOptions options;
+  options.issuer = options_.issuer;
+  options.audience = options_.audience;
+  options.ignoreExpiry = true;
+  auto claims = verifyJwt(token.reveal(), keys->jwks(), ctrl::WallTime{}, options);
+  if (!claims.isOk()) return claims.status();
+  return TokenIdentity{claims->tokenId, claims->subject};
+}
+
 }  // namespace st

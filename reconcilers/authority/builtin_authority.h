@@ -24,6 +24,7 @@ class BuiltinAuthority final : public TokenAuthority {
   BuiltinAuthority(SigningKeyRing keys, AuthorityOptions options,
                    RandomSource& random = OpenSslRandomSource::instance());
   ctrl::StatusOr<IssuedToken> mint(const MintRequest& request) override;
+  ctrl::StatusOr<TokenIdentity> verify(const SecretString& token) override;
 
  private:
   std::mutex mu_;

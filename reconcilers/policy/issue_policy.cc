@@ -13,28 +13,79 @@ std::string annotation(const TokenSecret& s, const char* key) {
 
 }  // namespace
 
+const char* triggerReasonName(TriggerReason reason) {
+  switch (reason) {
+    case TriggerReason::kInitial:
+      return "Initial";
+    case TriggerReason::kSecretDeleted:
+      return "SecretDeleted";
+    case TriggerReason::kSecretMoved:
+      return "SecretMoved";
+    case TriggerReason::kSecretTampered:
+      return "SecretTampered";
+    case TriggerReason::kServiceUserReplaced:
+      return "ServiceUserReplaced";
+    case TriggerReason::kSpecChanged:
+      return "SpecChanged";
+    case TriggerReason::kManualRotation:
+      return "ManualRotation";
+    case TriggerReason::kRenewalDue:
+      return "RenewalDue";
+  }
+  return "Unknown";
+}
+
+bool isAutomatic(TriggerReason reason) {
+  return reason == TriggerReason::kSecretDeleted || reason == TriggerReason::kSecretTampered ||
+         reason == TriggerReason::kServiceUserReplaced || reason == TriggerReason::kRenewalDue;
+}
+
+bool keepsPreviousToken(TriggerReason reason) {
+  return reason == TriggerReason::kRenewalDue || reason == TriggerReason::kManualRotation ||
+         reason == TriggerReason::kSpecChanged;
+}
+
 std::optional<Trigger> secretMissing(const IssuingInput& in) {
   if (in.secret != nullptr) return std::nullopt;
-  if (in.token->status.revision > 0) {
-    return Trigger{"SecretDeleted",
+  const ServiceTokenStatus& status = in.token->status;
+  if (status.revision > 0 && !status.secretName.empty() &&
+      status.secretName != in.token->secretName()) {
+    return Trigger{TriggerReason::kSecretMoved,
+                   "spec.secret.name changed from " + status.secretName + " to " +
+                       in.token->secretName() +
+                       "; a token is minted into the new Secret and removed from the old one"};
+  }
+  if (status.revision > 0) {
+    return Trigger{TriggerReason::kSecretDeleted,
                    "The Secret was deleted; its token cannot be recovered, so a new one is "
                    "minted and the old one is treated as revoked"};
   }
-  return Trigger{"Initial", "No token has been issued yet"};
+  return Trigger{TriggerReason::kInitial, "No token has been issued yet"};
 }
 
 std::optional<Trigger> secretTampered(const IssuingInput& in) {
   const TokenSecret& s = *in.secret;
   const std::string recorded = annotation(s, kTokenHashAnnotation);
-  if (!s.tokenHash.empty() && s.tokenHash == recorded) return std::nullopt;
-  return Trigger{"SecretTampered",
+  if (!in.forged && !s.tokenHash.empty() && s.tokenHash == recorded) return std::nullopt;
+  return Trigger{TriggerReason::kSecretTampered,
                  "The token in the Secret no longer matches the recorded hash; a new token "
                  "is minted and the replaced one is treated as revoked"};
 }
 
+std::optional<Trigger> serviceUserReplaced(const IssuingInput& in) {
+  const std::string minted = annotation(*in.secret, kServiceUserUidAnnotation);
+  // Secrets written before the annotation existed name no UID: nothing to compare.
+  if (minted.empty() || in.serviceUserUid.empty() || minted == in.serviceUserUid) {
+    return std::nullopt;
+  }
+  return Trigger{TriggerReason::kServiceUserReplaced,
+                 "The ServiceUser was deleted and created again; the token minted for the "
+                 "deleted user stays revoked and a new one is minted"};
+}
+
 std::optional<Trigger> specChanged(const IssuingInput& in) {
   if (annotation(*in.secret, kSpecHashAnnotation) == in.specHash) return std::nullopt;
-  return Trigger{"SpecChanged",
+  return Trigger{TriggerReason::kSpecChanged,
                  "The spec fields the token carries changed; a replacement is minted"};
 }
 
@@ -43,18 +94,19 @@ std::optional<Trigger> manualRotation(const IssuingInput& in) {
   auto it = ann.find(kRotateAnnotation);
   if (it == ann.end() || it->second.empty()) return std::nullopt;
   if (annotation(*in.secret, kRotateRequestAnnotation) == it->second) return std::nullopt;
-  return Trigger{"ManualRotation", "Rotation was requested with the " +
-                                       std::string(kRotateAnnotation) + " annotation"};
+  return Trigger{
+      TriggerReason::kManualRotation,
+      "Rotation was requested with the " + std::string(kRotateAnnotation) + " annotation"};
 }
 
 std::optional<Trigger> renewalDue(const IssuingInput& in) {
   if (!in.renewalTime || in.now < *in.renewalTime) return std::nullopt;
-  return Trigger{"RenewalDue", "The token reached its renewal time"};
+  return Trigger{TriggerReason::kRenewalDue, "The token reached its renewal time"};
 }
 
 const std::vector<IssuePolicy>& issuePolicies() {
-  static const std::vector<IssuePolicy> chain{secretTampered, specChanged, manualRotation,
-                                              renewalDue};
+  static const std::vector<IssuePolicy> chain{secretTampered, serviceUserReplaced, specChanged,
+                                              manualRotation, renewalDue};
   return chain;
 }
 

@@ -19,19 +19,42 @@ struct IssuingInput {
   const TokenSecret* secret = nullptr;        // the Secret at the target name (owned), or null
   std::string specHash;                       // specHash(token->spec) of the current spec
   std::optional<ctrl::WallTime> renewalTime;  // of the token in the Secret, if any
+  std::string serviceUserUid;                 // the ServiceUser's UID now ("" for Personal)
+  bool forged = false;  // the Secret's token did not verify as ours (secret_view.h)
   ctrl::WallTime now{};
 };
 
+// Why a token is minted. Compared as values, named once (triggerReasonName).
+enum class TriggerReason {
+  kInitial,              // no token was ever issued
+  kSecretDeleted,        // the Secret vanished; its token is treated as revoked
+  kSecretMoved,          // spec.secret.name changed; the old Secret is cleaned up
+  kSecretTampered,       // the stored value no longer matches the recorded hash
+  kServiceUserReplaced,  // the ServiceUser was deleted and created again
+  kSpecChanged,          // a field the token carries changed
+  kManualRotation,       // the rotate annotation has a new value
+  kRenewalDue,           // the schedule
+};
+
+// PascalCase, as used in conditions, events and metrics.
+const char* triggerReasonName(TriggerReason reason);
+// Whether nobody asked for it (the mint-rate guard counts these).
+bool isAutomatic(TriggerReason reason);
+// Whether the replaced token stays valid for the grace period (a rotation)
+// rather than being treated as revoked.
+bool keepsPreviousToken(TriggerReason reason);
+
 struct Trigger {
-  std::string reason;   // PascalCase: Initial, SecretDeleted, SecretTampered, SpecChanged,
-                        // ManualRotation, RenewalDue
+  TriggerReason reason = TriggerReason::kInitial;
   std::string message;  // a human sentence
+  const char* name() const { return triggerReasonName(reason); }
 };
 
 using IssuePolicy = std::optional<Trigger> (*)(const IssuingInput&);
 
 std::optional<Trigger> secretMissing(const IssuingInput& in);
 std::optional<Trigger> secretTampered(const IssuingInput& in);
+std::optional<Trigger> serviceUserReplaced(const IssuingInput& in);
 std::optional<Trigger> specChanged(const IssuingInput& in);
 std::optional<Trigger> manualRotation(const IssuingInput& in);
 std::optional<Trigger> renewalDue(const IssuingInput& in);

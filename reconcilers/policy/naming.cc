@@ -4,9 +4,9 @@
 
 namespace st {
 
-std::string deriveUserId(std::string_view displayName) {
+std::string deriveUserId(std::string_view displayName, std::string_view ns) {
   std::string id;
-  id.reserve(displayName.size() + 8);
+  id.reserve(displayName.size() + ns.size() + 10);
   for (char raw : displayName) {
     auto c = static_cast<unsigned char>(raw);
     if (c == ' ') {
@@ -17,7 +17,10 @@ std::string deriveUserId(std::string_view displayName) {
       id.push_back('_');
     }
   }
-  return id + "@service";
+  id += '@';
+  id += ns;
+  id += ".service";
+  return id;
 }
 
 std::string downloadFileName(std::string_view displayName) {

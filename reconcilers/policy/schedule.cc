@@ -25,7 +25,9 @@ std::optional<ctrl::WallTime> renewalTime(ctrl::WallTime issuedAt, const Lifetim
   const Seconds before = rotation.renewBefore.value_or(life / 3);
   const auto jitter = std::chrono::duration_cast<Seconds>(std::chrono::duration<double>(
       static_cast<double>(maxJitter(life).count()) * jitterFraction(uid)));
-  return issuedAt + life - before - jitter;
+  const auto floor = issuedAt + std::chrono::duration_cast<Seconds>(std::chrono::duration<double>(
+                                    static_cast<double>(life.count()) * kRenewalFloorFraction));
+  return std::max<ctrl::WallTime>(floor, issuedAt + life - before - jitter);
 }
 
 ctrl::WallTime retainedUntil(ctrl::WallTime rotatedAt, Seconds gracePeriod,

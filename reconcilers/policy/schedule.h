@@ -18,7 +18,15 @@ double jitterFraction(std::string_view uid);
 // The largest jitter for a lifetime: 1% of it, at most 6 hours.
 Seconds maxJitter(Seconds lifetime);
 
-// expiresAt - renewBefore (default lifetime/3) - jitter. The jitter only moves
+// The renewal floor: a token is never renewed before this fraction of its
+// lifetime has passed, whatever renewBefore and the jitter say. Without it a
+// renewBefore close to the lifetime puts renewal before issuedAt, and every
+// mint finds the next one due at once (a mint loop). The CRD refuses a
+// renewBefore above half the lifetime for the same reason.
+inline constexpr double kRenewalFloorFraction = 0.5;
+
+// expiresAt - renewBefore (default lifetime/3) - jitter, but never earlier
+// than issuedAt + kRenewalFloorFraction * lifetime. The jitter only moves
 // rotation earlier. nullopt for Never or when rotation is not Auto.
 std::optional<ctrl::WallTime> renewalTime(ctrl::WallTime issuedAt, const Lifetime& lifetime,
                                           const RotationSettings& rotation, std::string_view uid);

@@ -32,9 +32,20 @@ struct IssuedToken {
   std::optional<ctrl::WallTime> expiresAt;
 };
 
+// What a verified token says about itself (never its value).
+struct TokenIdentity {
+  std::string tokenId;  // jti
+  std::string subject;  // sub
+};
+
 class TokenAuthority {
  public:
   virtual ~TokenAuthority() = default;
+  // Whether `token` was signed by one of this authority's keys (and carries
+  // its issuer and audience); expiry is not checked: an expired token of ours
+  // is still ours. Errors: Unauthorized or InvalidArgument for a token this
+  // authority did not mint. Messages never contain the token. Thread-safe.
+  virtual ctrl::StatusOr<TokenIdentity> verify(const SecretString& token) = 0;
   // Signs a new token. Errors: Unavailable when no signing key is loaded,
   // Internal on a crypto failure. Messages never contain key material.
   // Thread-safe.

@@ -22,12 +22,6 @@ IssueOutcome outcome(Kind kind, ctrl::Status error = {}) {
   return o;
 }
 
-// Rotations keep the replaced token for a grace period; a token that was
-// deleted or tampered with is treated as revoked and not kept.
-bool keepsPrevious(const Trigger& t) {
-  return t.reason == "RenewalDue" || t.reason == "ManualRotation" || t.reason == "SpecChanged";
-}
-
 std::string rotateRequest(const ServiceToken& token) {
   auto it = token.meta.annotations.find(kRotateAnnotation);
   return it == token.meta.annotations.end() ? std::string() : it->second;
@@ -50,6 +44,7 @@ SecretContent contentFor(const IssueRequest& r, const IssuedToken& minted, int64
   content.token = r.token;
   content.minted = &minted;
   content.subject = r.subject;
+  content.serviceUserUid = r.serviceUserUid;
   content.revision = revision;
   content.specHash = r.specHash;
   content.rotateRequest = rotateRequest(*r.token);
@@ -114,7 +109,9 @@ IssueOutcome Issuer::replace(const IssueRequest& r, int64_t revision) {
 
   const IssuedState current = readIssuedState(*r.cachedSecret);
   std::optional<PreviousValue> previous;
-  if (keepsPrevious(r.trigger) && current.valueMatches &&
+  // Rotations keep the replaced token for a grace period; a token that was
+  // deleted, moved or tampered with is treated as revoked and not kept.
+  if (keepsPreviousToken(r.trigger.reason) && current.valueMatches &&
       (!current.expiresAt || *current.expiresAt > r.now)) {
     const ctrl::Json& data = (*live)["data"];
     if (data.is_object() && data.contains(kTokenKey) && data[kTokenKey].is_string()) {

@@ -22,6 +22,7 @@ struct IssueRequest {
   Trigger trigger;
   std::string subject;  // userId or owner
   std::string email;
+  std::string serviceUserUid;  // "" for Personal
   Lifetime lifetime;
   RotationSettings rotation;
   std::string specHash;

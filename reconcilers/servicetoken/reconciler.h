@@ -7,20 +7,27 @@
 // number of times for any reason (resync, restart, leader change, re-apply);
 // calls for one key never overlap.
 //
-// One reconcile runs three concerns in order, each its own unit:
-//  1. issuing   (issuer.h): gather → trigger policies (policy/issue_policy.h)
-//               → mint and write the Secret with compare-and-swap;
-//  2. status    (status_policy.h): the desired status from what was gathered
-//               and done, written only when it changed;
-//  3. schedule  (schedule.h, wake_up.h): the next time this token needs
-//               attention (renewal, end of grace period, expiry).
+// One reconcile is a short sequence of named steps over typed values:
+//  1. gather   what the spec asks for (policy/lifetime.h), who the token acts
+//              as (subject.h), whether its display name is its own
+//              (display_names.h), and the Secret it would be written to
+//              (secret_view.h, with adoption and the cache of our own writes);
+//  2. decide   whether to mint and why (policy/issue_policy.h), unless a
+//              backoff (failure.h) or the mint-rate guard (policy/mint_guard.h)
+//              says not now;
+//  3. act      mint and write the Secret with compare-and-swap (issuer.h), or
+//              keep the Secret's metadata in line; finish a Secret move;
+//  4. report   the desired status (status_policy.h), written only when it
+//              changed, plus events and metrics;
+//  5. schedule the next time this token needs attention (wake_up.h).
 // Running them in one pass costs one status write per mint, the minimum.
 //
 // Exactly-once: a mint is written either by create (the name must be
 // absent) or by update with the resourceVersion the decision was made on.
 // A decision made on a stale cache loses the race and mints nothing that is
 // ever stored. A crash between the Secret write and the status write is
-// repaired from the Secret's annotations (issued_state.h).
+// repaired from the Secret's annotations (issued_state.h), after the token
+// in it verifies as ours (secret_view.h).
 #pragma once
 
 #include <map>
@@ -35,6 +42,9 @@
 #include "controller/event_recorder.h"
 #include "controller/store.h"
 #include "servicetoken/authority.h"
+#include "servicetoken/display_names.h"
+#include "servicetoken/secret_view.h"
+#include "servicetoken/status_policy.h"
 #include "servicetoken/token_metrics.h"
 
 namespace st {
@@ -71,14 +81,39 @@ class ServiceTokenReconciler final : public ctrl::Reconciler {
                                          std::stop_token stop) override;
 
  private:
-  struct Written;
+  struct Gathered;
+  struct Decision;
+  struct Acted;
+
+  Gathered gather(const ServiceToken& t, ctrl::WallTime now);
+  Decision decide(const ServiceToken& t, const Gathered& g, ctrl::WallTime now) const;
+  Acted act(const ServiceToken& t, const Gathered& g, const Decision& d, ctrl::WallTime now);
+  ctrl::Status finishMove(const ServiceToken& t, const Gathered& g, const Acted& a);
+  ctrl::Status report(const ServiceToken& t, const ServiceTokenStatus& desired);
+  void announce(const ServiceToken& t, const Gathered& g, const Decision& d, const Acted& a,
+                const StatusInput& sin, const ServiceTokenStatus& desired);
+
   ServiceTokenReconcilerDeps d_;
   // What this process last wrote, by key: bridges the moment between a write
   // and the informer seeing it, so a stale cache does not cause a pointless
-  // second attempt. Correctness never depends on it (writes are CAS).
+  // second attempt. Correctness never depends on it (writes are CAS), and it
+  // never outvotes a delete (secret_view.h confirms a miss with the server).
+  WrittenSecrets written_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const TokenSecret>> writtenSecrets_;
-  std::map<std::string, ServiceTokenStatus> writtenStatus_;
+  // The status this process last wrote and the resourceVersion the server
+  // gave it: until the cache reaches that version, the written status is the
+  // freshest known one (the mint-rate guard's memory and the failure backoff
+  // live in status, so a lagging cache must not make them forget).
+  struct WrittenStatus {
+    ServiceTokenStatus status;
+    std::string resourceVersion;
+  };
+  std::map<std::string, WrittenStatus> writtenStatus_;
+  // `cached` with the status this process wrote last, while the cache lags.
+  ServiceToken freshest(const ServiceToken& cached);
+  // The display name each token's latest mint in this process carried.
+  std::map<std::string, std::string> mintedNames_;
+  DisplayNameLocks nameLocks_;
 };
 
 // Index functions for kByServiceUserIndex and kByDisplayNameIndex.

@@ -115,6 +115,12 @@ Json buildTokenSecret(const SecretContent& c, const Json* existing) {
   annotations[kRevisionAnnotation] = std::to_string(c.revision);
   annotations[kSpecHashAnnotation] = c.specHash;
   annotations[kRotateRequestAnnotation] = c.rotateRequest;
+  annotations[kDisplayNameAnnotation] = token.spec.displayName;
+  if (c.serviceUserUid.empty()) {
+    annotations.erase(kServiceUserUidAnnotation);
+  } else {
+    annotations[kServiceUserUidAnnotation] = c.serviceUserUid;
+  }
   for (const char* k : {kPreviousTokenIdAnnotation, kPreviousTokenHashAnnotation,
                         kPreviousExpiresAtAnnotation, kPreviousRetainedUntilAnnotation}) {
     annotations.erase(k);

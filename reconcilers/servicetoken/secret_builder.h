@@ -27,7 +27,8 @@ struct PreviousValue {
 struct SecretContent {
   const ServiceToken* token = nullptr;
   const IssuedToken* minted = nullptr;
-  std::string subject;  // data.service-user: the userId (Service) or owner (Personal)
+  std::string subject;         // data.service-user: the userId (Service) or owner (Personal)
+  std::string serviceUserUid;  // the ServiceUser minted for ("" for Personal)
   int64_t revision = 0;
   std::string specHash;
   std::string rotateRequest;

@@ -26,13 +26,18 @@ const char* blockerReason(Blocker b) {
       return "ServiceUserNotFound";
     case Blocker::kServiceUserNotReady:
       return "ServiceUserNotReady";
+    case Blocker::kMintRateExceeded:
+      return "MintRateExceeded";
+    case Blocker::kMintRejected:
+      return "MintRejected";
   }
   return "";
 }
 
 bool isStalled(Blocker b) {
   return b == Blocker::kInvalidSpec || b == Blocker::kDuplicateName ||
-         b == Blocker::kSecretNotOwned;
+         b == Blocker::kSecretNotOwned || b == Blocker::kMintRateExceeded ||
+         b == Blocker::kMintRejected;
 }
 
 ServiceTokenStatus desiredStatus(const StatusInput& in) {
@@ -45,6 +50,9 @@ ServiceTokenStatus desiredStatus(const StatusInput& in) {
   s.expiration = in.lifetimeLabel;
   s.failedAttempts = in.failedAttempts;
   s.lastFailureTime = in.failedAttempts > 0 ? in.lastFailureTime : "";
+  s.lastFailureReason = in.failedAttempts > 0 ? in.failureReason : "";
+  s.lastFailureMessage = in.failedAttempts > 0 ? in.failureMessage : "";
+  s.automaticMints = in.automaticMints;
 
   // Token fields mirror the Secret: the record of truth.
   if (in.issued && !in.issued->tokenId.empty()) {
@@ -88,6 +96,11 @@ ServiceTokenStatus desiredStatus(const StatusInput& in) {
     readyMessage = "Token " + in.issued->tokenId + " is valid" +
                    (in.issued->expiresAt ? " until " + format(in.issued->expiresAt) : "") +
                    " and stored in Secret " + in.secretName;
+  } else if (hasToken && in.blocker == Blocker::kServiceUserNotFound) {
+    // PRODUCT.md §2: deleting a ServiceUser revokes its tokens.
+    s.phase = "Revoked";
+    readyReason = blockerReason(in.blocker);
+    readyMessage = in.blockerMessage;
   } else if (hasToken) {
     s.phase = "Active";
     readyReason = blockerReason(in.blocker);
@@ -112,7 +125,7 @@ ServiceTokenStatus desiredStatus(const StatusInput& in) {
     if (in.failedAttempts > 0) {
       message += "; attempt " + std::to_string(in.failedAttempts) + " failed: " + in.failureMessage;
     }
-    setCondition(s.conditions, "Issuing", "True", in.pendingTrigger->reason, message, gen, in.now);
+    setCondition(s.conditions, "Issuing", "True", in.pendingTrigger->name(), message, gen, in.now);
   } else {
     setCondition(s.conditions, "Issuing", "False", "UpToDate", "No token needs to be issued", gen,
                  in.now);

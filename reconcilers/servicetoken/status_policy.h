@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/types.h"
 #include "controller/clock.h"
@@ -21,8 +22,10 @@ enum class Blocker {
   kInvalidSpec,          // stalled
   kDuplicateName,        // stalled
   kSecretNotOwned,       // stalled
-  kServiceUserNotFound,  // waits for the user
+  kServiceUserNotFound,  // waits for the user; a token it held is revoked
   kServiceUserNotReady,  // waits for the user
+  kMintRateExceeded,     // stalled: the mint-rate guard (policy/mint_guard.h)
+  kMintRejected,         // stalled: the API server refused a write for good (failure.h)
 };
 
 const char* blockerReason(Blocker b);
@@ -40,7 +43,9 @@ struct StatusInput {
   std::optional<Trigger> pendingTrigger;  // a mint is due but did not happen
   int32_t failedAttempts = 0;             // consecutive failures, 0 after success
   std::string lastFailureTime;
+  std::string failureReason;   // the latest failure's reason (failure.h), when failedAttempts > 0
   std::string failureMessage;  // the latest failure, when failedAttempts > 0
+  std::vector<std::string> automaticMints;  // the mint-rate guard's memory
   ctrl::WallTime now{};
 };
 

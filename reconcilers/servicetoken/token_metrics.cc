@@ -17,6 +17,8 @@ struct TokenMetrics::Impl {
   prometheus::Family<prometheus::Counter>& mints;
   prometheus::Family<prometheus::Counter>& rotations;
   prometheus::Family<prometheus::Counter>& errors;
+  prometheus::Family<prometheus::Counter>& guardRefusals;
+  prometheus::Family<prometheus::Counter>& adoptionRefusals;
   std::mutex mu;
 };
 
@@ -64,6 +66,16 @@ TokenMetrics::TokenMetrics(prometheus::Registry& r)
               .Name("servicetoken_errors_total")
               .Help("Failed attempts to mint or store a token, by reason")
               .Register(r),
+          prometheus::BuildCounter()
+              .Name("servicetoken_mint_rate_guard_refusals_total")
+              .Help("Mints the mint-rate guard refused (a token minted too often without a human "
+                    "asking)")
+              .Register(r),
+          prometheus::BuildCounter()
+              .Name("servicetoken_adoption_refusals_total")
+              .Help("Secrets carrying the operator's labels whose token was not verifiably minted "
+                    "by this operator for that ServiceToken")
+              .Register(r),
           {}}) {}
 
 TokenMetrics::~TokenMetrics() = default;
@@ -89,6 +101,8 @@ void TokenMetrics::forget(const std::string& ns, const std::string& name) {
 void TokenMetrics::minted(const std::string& reason) {
   impl_->mints.Add({{"reason", reason}}).Increment();
 }
+void TokenMetrics::guardRefused() { impl_->guardRefusals.Add({}).Increment(); }
+void TokenMetrics::adoptionRefused() { impl_->adoptionRefusals.Add({}).Increment(); }
 void TokenMetrics::rotated() { impl_->rotations.Add({}).Increment(); }
 void TokenMetrics::error(const std::string& reason) {
   impl_->errors.Add({{"reason", reason}}).Increment();

@@ -32,6 +32,8 @@ class TokenMetrics {
   void minted(const std::string& reason);  // servicetoken_mint_total{reason}
   void rotated();                          // servicetoken_rotation_total
   void error(const std::string& reason);   // servicetoken_errors_total{reason}
+  void guardRefused();                     // servicetoken_mint_rate_guard_refusals_total
+  void adoptionRefused();                  // servicetoken_adoption_refusals_total
 
  private:
   struct Impl;

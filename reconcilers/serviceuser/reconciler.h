@@ -1,8 +1,10 @@
 // The ServiceUser reconciler: derives status.userId from the display name
-// ("Pipeline Automation" -> pipeline_automation@service) and reports Ready.
-// Two users whose display names derive the same userId (anywhere in the
-// cluster: a token's `sub` must name one identity) clash; the older keeps
-// Ready=True, the younger gets Ready=False, reason UserIdConflict.
+// ("Pipeline Automation" in namespace data -> pipeline_automation@data.service)
+// and reports Ready. The display name is immutable (CRD rule), so the id never
+// changes under a minted token; the namespace in it keeps ids from passing
+// between namespaces. Two users of one namespace whose display names derive
+// the same userId clash; the older keeps Ready=True, the younger gets
+// Ready=False, reason UserIdConflict.
 //
 // Level-based, like every reconciler here: it receives only namespace/name,
 // reads the cache, and writes status only when it changed.

@@ -47,6 +47,8 @@ struct VerifyOptions {
   // When non-empty, `iss` / `aud` must equal these.
   std::string issuer;
   std::string audience;
+  // Skip the expiry check (to recognise a token as ours, not to accept it).
+  bool ignoreExpiry = false;
 };
 
 // Verifies a compact JWT against `keys` at wall time `now` and returns its

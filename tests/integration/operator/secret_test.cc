@@ -154,6 +154,75 @@ TEST(Secret, ADeletedSecretIsRecreatedWithANewTokenAndTheOldOneIsNotKept) {
   EXPECT_EQ(h.client().count("update", "secrets"), 0);
 }
 
+// Something keeps deleting the Secret (a pruning GitOps tool, say): after
+// three automatic mints within the hour the guard stops minting, on the real
+// API server, until the spec changes.
+TEST(Secret, ASecretDeletedAgainAndAgainTripsTheMintRateGuard) {
+  OperatorHarness h;
+  h.apply(serviceUser("prune-user", "Secret Test Pruned User"));
+  h.apply(serviceToken("pruned", "prune-user", "Pruned Secret"));
+  h.start();
+  ASSERT_TRUE(h.waitPhase("pruned", "Active"));
+  for (int revision = 2; revision <= 4; ++revision) {
+    ASSERT_EQ(h.kubectl({"delete", "secret", "pruned", "-n", kNs}).exitCode, 0);
+    ASSERT_TRUE(eventually([&] { return h.revision("pruned") == revision; })) << revision;
+    ASSERT_TRUE(eventually([&] { return !h.secret("pruned").is_null(); }));
+  }
+  h.client().reset();
+  ASSERT_EQ(h.kubectl({"delete", "secret", "pruned", "-n", kNs}).exitCode, 0);
+  ASSERT_TRUE(eventually([&] {
+    return conditionField(h.token("pruned"), "Stalled", "reason") == "MintRateExceeded";
+  }));
+  EXPECT_EQ(conditionField(h.token("pruned"), "Stalled", "status"), "True");
+  EXPECT_EQ(h.client().count("create", "secrets"), 0);
+  EXPECT_EQ(h.revision("pruned"), 4);
+  EXPECT_TRUE(h.secret("pruned").is_null());
+  EXPECT_TRUE(eventually([&] { return hasEvent(h, "pruned", "Warning", "MintRateExceeded"); }));
+
+  // A human changes the spec: one mint, and the guard is released.
+  h.apply(serviceToken("pruned", "prune-user", "Pruned Secret",
+                       "  secret: {labels: {fixed: \"yes\"}}\n"));
+  ASSERT_TRUE(
+      eventually([&] { return h.revision("pruned") == 5 && h.phase("pruned") == "Active"; }));
+  EXPECT_EQ(conditionField(h.token("pruned"), "Stalled", "status"), "False");
+  EXPECT_EQ(h.client().count("create", "secrets"), 1);
+}
+
+TEST(Secret, ChangingTheSecretNameMovesTheTokenAndDeletesTheOldSecret) {
+  OperatorHarness h;
+  h.apply(serviceUser("move-user", "Secret Test Move User"));
+  h.apply(serviceToken("move", "move-user", "Moved Secret"));
+  h.start();
+  ASSERT_TRUE(h.waitPhase("move", "Active"));
+  h.apply(serviceToken("move", "move-user", "Moved Secret", "  secret: {name: move-elsewhere}\n"));
+  ASSERT_TRUE(eventually([&] {
+    return h.token("move")["status"].value("secretName", "") == "move-elsewhere" &&
+           h.secret("move").is_null();
+  }));
+  ctrl::Json t = h.token("move");
+  EXPECT_EQ(t["status"]["phase"], "Active");
+  EXPECT_EQ(st::tokenHash(secretData(h, "move-elsewhere", "token")), t["status"]["tokenHash"]);
+  EXPECT_TRUE(eventually([&] { return hasEvent(h, "move", "Normal", "SecretMoved"); }));
+  EXPECT_FALSE(hasEvent(h, "move", "Warning", "SecretRecreated"));
+}
+
+TEST(Secret, DeletingTheServiceUserRevokesItsTokens) {
+  OperatorHarness h;
+  h.apply(serviceUser("gone-user", "Secret Test Gone User"));
+  h.apply(serviceToken("gone", "gone-user", "Gone User Token"));
+  h.start();
+  ASSERT_TRUE(h.waitPhase("gone", "Active"));
+  const std::string first = h.token("gone")["status"]["tokenId"];
+  ASSERT_EQ(h.kubectl({"delete", "serviceuser", "gone-user", "-n", kNs}).exitCode, 0);
+  ASSERT_TRUE(h.waitPhase("gone", "Revoked"));
+  EXPECT_EQ(conditionField(h.token("gone"), "Ready", "status"), "False");
+  // Created again: a new user, so a new token; the old one stays revoked.
+  h.apply(serviceUser("gone-user", "Secret Test Gone User"));
+  ASSERT_TRUE(eventually([&] { return h.phase("gone") == "Active" && h.revision("gone") == 2; }));
+  EXPECT_NE(h.token("gone")["status"]["tokenId"], first);
+  EXPECT_FALSE(h.token("gone")["status"].contains("previousToken"));
+}
+
 TEST(Secret, AnEditedSecretValueIsReplacedByANewTokenWhoseHashIsInStatus) {
   OperatorHarness h;
   h.apply(serviceUser("edit-user", "Secret Test Edited User"));
@@ -368,10 +437,10 @@ TEST(Secret, ATokenWaitsForItsServiceUserAndIsMintedOnceItExists) {
   ASSERT_TRUE(h.waitPhase("waiting", "Active"));
   t = h.token("waiting");
   EXPECT_EQ(conditionField(t, "Ready", "status"), "True");
-  EXPECT_EQ(t["status"]["serviceUserId"], "secret_test_late_user@service");
+  EXPECT_EQ(t["status"]["serviceUserId"], "secret_test_late_user@default.service");
   EXPECT_EQ(h.revision("waiting"), 1);
   ASSERT_FALSE(h.secret("waiting").is_null());
-  EXPECT_EQ(secretData(h, "waiting", "service-user"), "secret_test_late_user@service");
+  EXPECT_EQ(secretData(h, "waiting", "service-user"), "secret_test_late_user@default.service");
 }
 
 TEST(Secret, TheYoungerOfTwoServiceUsersWithOneUserIdIsNotReadyAndGetsNoToken) {
@@ -389,7 +458,7 @@ TEST(Secret, TheYoungerOfTwoServiceUsersWithOneUserIdIsNotReadyAndGetsNoToken) {
   }));
   ctrl::Json younger = serviceUserObject(h, "clash-younger");
   EXPECT_EQ(conditionField(younger, "Ready", "status"), "False");
-  EXPECT_EQ(younger["status"]["userId"], "secret_test_clash@service");
+  EXPECT_EQ(younger["status"]["userId"], "secret_test_clash@default.service");
   EXPECT_EQ(conditionField(serviceUserObject(h, "clash-older"), "Ready", "status"), "True");
 
   // A token of the younger user is not minted: two users must never share

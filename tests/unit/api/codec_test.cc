@@ -63,14 +63,28 @@ TEST(Codec, WrongTypesAreErrorsNamingTheFieldNotTheValue) {
   j["spec"]["type"] = "Robot";
   auto r = decodeServiceToken(j);
   EXPECT_FALSE(r.isOk());
-  EXPECT_THAT(r.status().message(), Not(HasSubstr("Robot")));
+  // Names the field and what it accepts, which a reader can act on.
+  EXPECT_THAT(r.status().message(), HasSubstr("spec.type"));
+  EXPECT_THAT(r.status().message(), HasSubstr("Service or Personal"));
+  // A value of the wrong type is never echoed back (it could be anything a
+  // user pasted, a token included).
+  j = tokenJson();
+  j["spec"]["owner"] = Json::array({"eyJ.pasted.token"});
+  r = decodeServiceToken(j);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_THAT(r.status().message(), HasSubstr("spec.owner"));
+  EXPECT_THAT(r.status().message(), Not(HasSubstr("eyJ.pasted.token")));
   EXPECT_FALSE(decodeServiceToken(Json::array()).isOk());
 }
 
 TEST(Codec, StatusRoundTripsAndEmptyFieldsBecomeNullForMergePatch) {
   auto t = decodeServiceToken(tokenJson());
   ASSERT_TRUE(t.isOk());
+  t->status.lastFailureReason = "Invalid";
+  t->status.lastFailureMessage = "Secret \"af\" is invalid";
+  t->status.automaticMints = {"2026-01-01T00:00:00Z", "2026-01-01T00:10:00Z"};
   Json encoded = encodeStatus(t->status);
+  EXPECT_EQ(encoded["automaticMints"].size(), 2u);
   EXPECT_TRUE(encoded["expiresAt"].is_null());
   EXPECT_TRUE(encoded["failedAttempts"].is_null());
   Json object = tokenJson();

@@ -25,7 +25,7 @@ class IssuePolicyTest : public ::testing::Test {
   }
   std::string reason() {
     auto t = evaluateIssuePolicies(in_);
-    return t ? t->reason : "";
+    return t ? t->name() : "";
   }
   ServiceToken token_;
   TokenSecret secret_;
@@ -39,6 +39,47 @@ TEST_F(IssuePolicyTest, NoSecretMeansInitialOrDeleted) {
   EXPECT_EQ(reason(), "Initial");
   token_.status.revision = 2;
   EXPECT_EQ(reason(), "SecretDeleted");
+}
+
+TEST_F(IssuePolicyTest, ANewSecretNameIsAMoveNotADeletion) {
+  in_.secret = nullptr;
+  token_.status.revision = 1;
+  token_.status.secretName = "airflow";
+  token_.spec.secret.name = "airflow-token";
+  EXPECT_EQ(reason(), "SecretMoved");
+  auto t = evaluateIssuePolicies(in_);
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->message.find("from airflow to airflow-token"), std::string::npos) << t->message;
+  EXPECT_FALSE(keepsPreviousToken(t->reason));
+  EXPECT_FALSE(isAutomatic(t->reason));
+}
+
+TEST_F(IssuePolicyTest, AServiceUserCreatedAgainGetsANewToken) {
+  secret_.meta.annotations[kServiceUserUidAnnotation] = "uid-old";
+  in_.serviceUserUid = "uid-old";
+  EXPECT_EQ(reason(), "");
+  in_.serviceUserUid = "uid-new";
+  EXPECT_EQ(reason(), "ServiceUserReplaced");
+  // Secrets from before the annotation carry no UID: nothing to compare.
+  secret_.meta.annotations.erase(kServiceUserUidAnnotation);
+  EXPECT_EQ(reason(), "");
+}
+
+TEST(TriggerReasons, OnlyRotationsKeepThePreviousTokenAndOnlyUnaskedMintsAreAutomatic) {
+  using R = TriggerReason;
+  for (R r : {R::kRenewalDue, R::kManualRotation, R::kSpecChanged}) {
+    EXPECT_TRUE(keepsPreviousToken(r)) << triggerReasonName(r);
+  }
+  for (R r : {R::kInitial, R::kSecretDeleted, R::kSecretMoved, R::kSecretTampered,
+              R::kServiceUserReplaced}) {
+    EXPECT_FALSE(keepsPreviousToken(r)) << triggerReasonName(r);
+  }
+  for (R r : {R::kRenewalDue, R::kSecretDeleted, R::kSecretTampered, R::kServiceUserReplaced}) {
+    EXPECT_TRUE(isAutomatic(r)) << triggerReasonName(r);
+  }
+  for (R r : {R::kInitial, R::kSecretMoved, R::kSpecChanged, R::kManualRotation}) {
+    EXPECT_FALSE(isAutomatic(r)) << triggerReasonName(r);
+  }
 }
 
 TEST_F(IssuePolicyTest, AnEditedOrEmptiedTokenIsTampered) {

@@ -6,12 +6,12 @@ namespace st {
 namespace {
 
 TEST(DeriveUserId, FollowsTheProductRule) {
-  EXPECT_EQ(deriveUserId("Pipeline Automation"), "pipeline_automation@service");
-  EXPECT_EQ(deriveUserId("Airflow Service User"), "airflow_service_user@service");
-  EXPECT_EQ(deriveUserId("dbt-Cloud (prod) #2"), "dbtcloud_prod_2@service");
-  EXPECT_EQ(deriveUserId("already_snake"), "already_snake@service");
-  EXPECT_EQ(deriveUserId("Ünïcode Näme"), "ncode_nme@service");
-  EXPECT_EQ(deriveUserId(""), "@service");
+  EXPECT_EQ(deriveUserId("Pipeline Automation", "data"), "pipeline_automation@data.service");
+  EXPECT_EQ(deriveUserId("Airflow Service User", "data"), "airflow_service_user@data.service");
+  EXPECT_EQ(deriveUserId("dbt-Cloud (prod) #2", "data"), "dbtcloud_prod_2@data.service");
+  EXPECT_EQ(deriveUserId("already_snake", "data"), "already_snake@data.service");
+  EXPECT_EQ(deriveUserId("Ünïcode Näme", "data"), "ncode_nme@data.service");
+  EXPECT_EQ(deriveUserId("", "data"), "@data.service");
 }
 
 TEST(DownloadFileName, LowercasesAndReplacesSpacesAndSlashes) {

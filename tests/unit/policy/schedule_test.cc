@@ -35,6 +35,29 @@ TEST(RenewalTime, DefaultsToOneThirdOfTheLifetimeBeforeExpiryMinusSmallJitter) {
   EXPECT_LE(*year, kIssued + Days(244));
 }
 
+// The mint loop of a 1-day token with renewBefore 23h59m: jitter put renewal
+// before issuedAt, so every mint was due again at once.
+TEST(RenewalTime, NeverEarlierThanHalfTheLifetimeWhateverRenewBeforeAndJitterSay) {
+  RotationSettings almostAll;
+  almostAll.renewBefore = std::chrono::hours(23) + std::chrono::minutes(59);
+  for (const char* uid : {"uid-a", "uid-b", "0b4c-77", "ffff"}) {
+    auto t = renewalTime(kIssued, days(1), almostAll, uid);
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(*t, kIssued + hours(12)) << uid;
+  }
+  RotationSettings longerThanLife;
+  longerThanLife.renewBefore = Days(400);
+  auto year = renewalTime(kIssued, Lifetime{Days(365), "1y"}, longerThanLife, "u");
+  ASSERT_TRUE(year.has_value());
+  EXPECT_EQ(*year, kIssued + std::chrono::seconds(Days(365)) / 2);
+  // Exactly half: the floor, even where the jitter would move it earlier.
+  RotationSettings half;
+  half.renewBefore = Days(15);
+  for (const char* uid : {"uid-a", "uid-b", "0b4c-77"}) {
+    EXPECT_EQ(*renewalTime(kIssued, days(30), half, uid), kIssued + Days(15)) << uid;
+  }
+}
+
 TEST(RenewalTime, IsDeterministicPerObjectAndSpreadAcrossObjects) {
   auto a1 = renewalTime(kIssued, days(30), RotationSettings{}, "same-uid");
   auto a2 = renewalTime(kIssued, days(30), RotationSettings{}, "same-uid");

@@ -78,7 +78,7 @@ TEST_F(StatusPolicyTest, PastExpiryIsExpiredAndFailuresAreReported) {
   EXPECT_EQ(cond(s, "Ready").reason, "Expired");
 
   in_.issued.reset();
-  in_.pendingTrigger = Trigger{"Initial", "No token has been issued yet"};
+  in_.pendingTrigger = Trigger{TriggerReason::kInitial, "No token has been issued yet"};
   in_.failedAttempts = 3;
   in_.lastFailureTime = "2026-02-01T00:00:00Z";
   in_.failureMessage = "minting failed: no key";

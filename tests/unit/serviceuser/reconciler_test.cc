@@ -23,7 +23,7 @@ std::shared_ptr<const ServiceUser> user(const std::string& name, const std::stri
 TEST(ServiceUserStatus, DerivesTheUserIdAndIsReady) {
   auto u = user("p", "Pipeline Automation", 0);
   ServiceUserStatus s = desiredUserStatus(*u, {u}, ctrl::WallTime{});
-  EXPECT_EQ(s.userId, "pipeline_automation@service");
+  EXPECT_EQ(s.userId, "pipeline_automation@default.service");
   EXPECT_EQ(s.observedGeneration, 1);
   EXPECT_EQ(findCondition(s.conditions, "Ready")->status, "True");
 }
@@ -36,7 +36,30 @@ TEST(ServiceUserStatus, TheYoungerOfTwoClashingUsersIsNotReady) {
   EXPECT_EQ(findCondition(o.conditions, "Ready")->status, "True");
   EXPECT_EQ(findCondition(y.conditions, "Ready")->status, "False");
   EXPECT_EQ(findCondition(y.conditions, "Ready")->reason, "UserIdConflict");
-  EXPECT_EQ(y.userId, o.userId);
+  EXPECT_EQ(o.userId, "pipeline_automation@default.service");
+  EXPECT_EQ(y.userId, "pipeline_automation@default.service");
+  EXPECT_NE(findCondition(y.conditions, "Ready")->message.find("default/a"), std::string::npos)
+      << "the message names the holder";
+}
+
+TEST(ServiceUserStatus, ADisplayNameWithoutLettersOrDigitsIsNeverReady) {
+  auto u = user("p", "!! -- !!", 0);
+  ServiceUserStatus s = desiredUserStatus(*u, {u}, ctrl::WallTime{});
+  EXPECT_EQ(findCondition(s.conditions, "Ready")->status, "False");
+  EXPECT_EQ(findCondition(s.conditions, "Ready")->reason, "InvalidDisplayName");
+}
+
+// The same display name in another namespace is another identity: no clash,
+// and no id that could pass from one namespace to the other.
+TEST(ServiceUserStatus, UsersInOtherNamespacesNeverShareAnId) {
+  auto here = user("a", "Pipeline Automation", 0);
+  auto there = std::make_shared<ServiceUser>(*user("a", "Pipeline Automation", 5));
+  there->meta.namespace_ = "team-b";
+  there->meta.uid = "uid-team-b";
+  ServiceUserStatus t = desiredUserStatus(*there, {there}, ctrl::WallTime{});
+  EXPECT_EQ(t.userId, "pipeline_automation@team-b.service");
+  EXPECT_NE(t.userId, desiredUserStatus(*here, {here}, ctrl::WallTime{}).userId);
+  EXPECT_EQ(findCondition(t.conditions, "Ready")->status, "True");
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <new>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace {
@@ -40,6 +42,39 @@ TEST(SecretStringTest, ComparesByValue) {
   EXPECT_TRUE(a == b);
   EXPECT_FALSE(a == c);
   EXPECT_FALSE(a == d);
+}
+
+// Whether `value` appears in the `size` bytes at `bytes`.
+bool bytesContain(const void* bytes, size_t size, std::string_view value) {
+  std::string_view raw(static_cast<const char*>(bytes), size);
+  return raw.find(value) != std::string_view::npos;
+}
+
+// Short values live inside the object (the small-string buffer), so its bytes
+// can be inspected after the destructor ran: the value must be gone, not
+// merely "empty".
+TEST(SecretStringTest, TheDestructorWipesTheBytes) {
+  alignas(st::SecretString) unsigned char storage[sizeof(st::SecretString)];
+  auto* secret = new (storage) st::SecretString(std::string("sso-secret"));
+  ASSERT_TRUE(bytesContain(storage, sizeof storage, "sso-secret")) << "precondition: SSO";
+  secret->~SecretString();
+  EXPECT_FALSE(bytesContain(storage, sizeof storage, "sso-secret"));
+}
+
+TEST(SecretStringTest, MovingWipesTheSource) {
+  st::SecretString source(std::string("sso-moved"));
+  ASSERT_TRUE(bytesContain(&source, sizeof source, "sso-moved")) << "precondition: SSO";
+  st::SecretString target(std::move(source));
+  EXPECT_FALSE(
+      bytesContain(&source, sizeof source, "sso-moved"));  // NOLINT(bugprone-use-after-move)
+
+  st::SecretString again(std::string("sso-assign"));
+  st::SecretString assigned(std::string("sso-overwritten"));
+  assigned = std::move(again);
+  EXPECT_FALSE(
+      bytesContain(&again, sizeof again, "sso-assign"));  // NOLINT(bugprone-use-after-move)
+  EXPECT_FALSE(bytesContain(&assigned, sizeof assigned, "sso-overwritten"));
+  EXPECT_EQ(assigned.reveal(), "sso-assign");
 }
 
 TEST(SecretStringTest, MovedFromIsEmpty) {
