@@ -7,7 +7,7 @@ SANITIZE ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps binaries configure build test test-unit test-integration test-e2e bench run down lint format clean
+.PHONY: all deps binaries configure build test test-unit test-integration test-e2e test-chaos bench run down lint format clean
 
 all: build
 
@@ -36,6 +36,10 @@ test-integration: build binaries
 
 test-e2e: build binaries
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L e2e $(CTEST_ARGS)
+
+# Faults (SIGKILL, restarts, compaction, a status fight) judged from the audit log.
+test-chaos: build binaries
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L chaos $(CTEST_ARGS)
 
 # Benchmarks print figures (never pass/fail): transport and convergence.
 BENCH_TOKENS ?= 1000

@@ -13,8 +13,13 @@
 #                                       DIR; SIGUSR1 stops kube-apiserver and
 #                                       SIGUSR2 starts it again (DIR/apiserver-state).
 #
+#                                       SIGHUP kills etcd with SIGKILL and starts it
+#                                       again on its data (DIR/etcd-state).
+#
 # Options (environment): CONTROL_PLANE_NO_KCM=1 skips kube-controller-manager;
-# CONTROL_PLANE_APISERVER_ARGS adds kube-apiserver flags (e.g. --watch-cache=false).
+# CONTROL_PLANE_APISERVER_ARGS adds kube-apiserver flags (e.g. --watch-cache=false);
+# CONTROL_PLANE_AUDIT=1 writes an audit log of every write to Secrets and to
+# ServiceTokens (status included), Metadata level, to DIR/logs/audit.log.
 # The default DIR for up/down/env is ${XDG_RUNTIME_DIR:-/tmp}/servicetoken-control-plane.
 set -euo pipefail
 
@@ -94,9 +99,37 @@ etcd_pid= apiserver_pid= kcm_pid=
 # Children get SIGKILL when this script dies, however it dies.
 spawn() { setpriv --pdeathsig KILL -- "$@" & }
 
+# The audit policy: every write to Secrets and ServiceTokens (status
+# included) at Metadata level (never the request body: tokens stay out of
+# the log), nothing else.
+write_audit_policy() {
+  cat >"$dir/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+  resources:
+  - group: ""
+    resources: [secrets]
+  - group: servicetoken.dev
+    resources: [servicetokens, servicetokens/status]
+- level: None
+POLICY
+}
+
+audit_args() {
+  [ -n "${CONTROL_PLANE_AUDIT:-}" ] || return 0
+  echo "--audit-policy-file $dir/audit-policy.yaml --audit-log-path $dir/logs/audit.log" \
+    "--audit-log-format json --audit-log-mode blocking --audit-log-maxsize 0"
+}
+
 start_etcd() {
   local peer
-  etcd_port=$(free_port); peer=$(free_port)
+  # A restart keeps the ports, so kube-apiserver finds it again.
+  etcd_port=${etcd_port:-$(free_port)}; peer=${etcd_peer_port:-$(free_port)}
+  etcd_peer_port=$peer
   spawn "$ETCD" --name test --data-dir "$dir/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
@@ -122,7 +155,7 @@ start_apiserver() {
     --disable-admission-plugins ServiceAccount \
     --allow-privileged=true --endpoint-reconciler-type none \
     --cert-dir "$dir/apiserver-certs" \
-    ${CONTROL_PLANE_APISERVER_ARGS:-} \
+    ${CONTROL_PLANE_APISERVER_ARGS:-} $(audit_args) \
     >>"$dir/logs/kube-apiserver.log" 2>&1
   apiserver_pid=$!
 }
@@ -163,8 +196,24 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# SIGKILL etcd (no chance to flush anything) and start it on the same data.
+restart_etcd() {
+  echo restarting >"$dir/etcd-state"
+  local old=$etcd_pid
+  etcd_pid=
+  kill -KILL "$old" 2>/dev/null || true
+  wait "$old" 2>/dev/null || true
+  start_etcd
+  local deadline=$((SECONDS + 60))
+  until curl -fsS --max-time 1 "http://127.0.0.1:$etcd_port/health" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { log "etcd did not come back"; return 1; }
+    sleep 0.1
+  done
+  echo ready >"$dir/etcd-state"
+}
+
 cleanup() {
-  trap - TERM INT EXIT USR1 USR2
+  trap - TERM INT EXIT USR1 USR2 HUP
   stop_pid "$kcm_pid"; stop_pid "$apiserver_pid"; stop_pid "$etcd_pid"
   rm -rf "$dir"
 }
@@ -178,6 +227,7 @@ run() {
   trap 'exit 0' TERM INT
   echo $$ >"$dir/pid"
   gen_certs
+  write_audit_policy
   apiserver_port=$(free_port)
   write_kubeconfig
   start_etcd
@@ -187,11 +237,14 @@ run() {
   if [ -z "${CONTROL_PLANE_NO_KCM:-}" ]; then start_kcm; fi
   trap 'stop_pid "$apiserver_pid"; apiserver_pid=; echo stopped >"$dir/apiserver-state"' USR1
   trap 'if [ -z "$apiserver_pid" ]; then start_apiserver; wait_apiserver_ready && echo ready >"$dir/apiserver-state"; fi' USR2
+  trap 'restart_etcd' HUP
   echo "$dir/kubeconfig" >"$dir/ready"
   log "ready: KUBECONFIG=$dir/kubeconfig"
   # `wait` returns early whenever a trapped signal arrives; keep waiting.
+  echo ready >"$dir/etcd-state"
   while true; do
-    if ! kill -0 "$etcd_pid" 2>/dev/null; then log "etcd exited"; exit 1; fi
+    # etcd_pid is empty only while restart_etcd runs.
+    if [ -n "$etcd_pid" ] && ! kill -0 "$etcd_pid" 2>/dev/null; then log "etcd exited"; exit 1; fi
     wait "$etcd_pid" || true
   done
 }

@@ -130,8 +130,10 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   tokenOptions.name = "servicetoken";
   tokenOptions.workers = options.workers;
   tokenOptions.clock = &clock;
-  impl->tokenController = std::make_shared<ctrl::Controller>(
-      std::move(tokenOptions), std::make_unique<ServiceTokenReconciler>(tokenDeps));
+  auto tokenReconciler = std::make_unique<ServiceTokenReconciler>(tokenDeps);
+  const ServiceTokenReconciler* tokenView = tokenReconciler.get();  // owned by the controller
+  impl->tokenController =
+      std::make_shared<ctrl::Controller>(std::move(tokenOptions), std::move(tokenReconciler));
   ctrl::ControllerOptions userOptions;
   userOptions.name = "serviceuser";
   userOptions.workers = 2;
@@ -148,12 +150,16 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   auto status = tokens.addEventHandler(
       {.onAdd = [&tc](const auto& t) { tc.enqueue(t->meta.namespace_, t->meta.name); },
        .onUpdate =
-           [&tc, &tokens](const auto& before, const auto& after) {
+           [&tc, &tokens, tokenView](const auto& before, const auto& after) {
              // A renamed token may free its old display name for a sibling.
              if (before->spec.displayName != after->spec.displayName) {
                enqueueWithSiblings(tc, tokens, *before);  // the freed name's competitors
                enqueueWithSiblings(tc, tokens, *after);
-             } else if (worthReconciling(*before, *after)) {
+             } else if (worthReconciling(*before, *after) ||
+                        // Someone else wrote status (or edited it away):
+                        // put it right. Our own writes are not news.
+                        (before->status != after->status &&
+                         !tokenView->wroteStatus(after->meta.key(), after->meta.resourceVersion))) {
                tc.enqueue(after->meta.namespace_, after->meta.name);
              }
            },

@@ -11,14 +11,17 @@ std::string failureReason(const ctrl::Status& error) {
     case ctrl::Code::kInvalidArgument:  // 400, 413 RequestEntityTooLarge, 415
       return "BadRequest";
     case ctrl::Code::kForbidden:
-      return "Forbidden";
+      // An admission policy or webhook that denied the request will deny it
+      // again; an RBAC refusal may be a permission not granted yet or an API
+      // server still loading its authorizer after a restart: back off.
+      return error.message().find("denied") != std::string::npos ? "PolicyDenied" : "Forbidden";
     default:
       return "MintFailed";
   }
 }
 
 bool isPermanentFailure(std::string_view reason) {
-  return reason == "Invalid" || reason == "BadRequest" || reason == "Forbidden";
+  return reason == "Invalid" || reason == "BadRequest" || reason == "PolicyDenied";
 }
 
 ctrl::Duration failureBackoff(int32_t attempts, std::string_view reason) {

@@ -378,6 +378,13 @@ ctrl::Status ServiceTokenReconciler::finishMove(const ServiceToken& t, const Gat
   return ctrl::Status::ok();
 }
 
+bool ServiceTokenReconciler::wroteStatus(const std::string& key,
+                                         const std::string& resourceVersion) const {
+  std::lock_guard lock(mu_);
+  auto it = writtenStatus_.find(key);
+  return it != writtenStatus_.end() && it->second.resourceVersion == resourceVersion;
+}
+
 ServiceToken ServiceTokenReconciler::freshest(const ServiceToken& cached) {
   ServiceToken t = cached;
   std::lock_guard lock(mu_);

@@ -80,6 +80,11 @@ class ServiceTokenReconciler final : public ctrl::Reconciler {
   ctrl::StatusOr<ctrl::Result> reconcile(const ctrl::Request& request,
                                          std::stop_token stop) override;
 
+  // Whether this process wrote the status the ServiceToken `key` has at
+  // `resourceVersion` (so an update event carrying it is not news; a status
+  // someone else wrote is). Thread-safe.
+  bool wroteStatus(const std::string& key, const std::string& resourceVersion) const;
+
  private:
   struct Gathered;
   struct Decision;
@@ -99,7 +104,7 @@ class ServiceTokenReconciler final : public ctrl::Reconciler {
   // second attempt. Correctness never depends on it (writes are CAS), and it
   // never outvotes a delete (secret_view.h confirms a miss with the server).
   WrittenSecrets written_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   // The status this process last wrote and the resourceVersion the server
   // gave it: until the cache reaches that version, the written status is the
   // freshest known one (the mint-rate guard's memory and the failure backoff

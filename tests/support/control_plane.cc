@@ -98,6 +98,7 @@ ctrl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::start(
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (!options.withControllerManager) setenv("CONTROL_PLANE_NO_KCM", "1", 1);
     setenv("CONTROL_PLANE_APISERVER_ARGS", extra.c_str(), 1);
+    if (options.audit) setenv("CONTROL_PLANE_AUDIT", "1", 1);
     FILE* log = std::freopen(logFile.c_str(), "w", stdout);
     if (log != nullptr) dup2(fileno(stdout), 2);
     std::string script = scriptPath("control-plane.sh");
@@ -158,11 +159,12 @@ std::string ControlPlane::server() const {
 
 std::string ControlPlane::etcdUrl() const { return readFile(dir_ + "/etcd-url"); }
 
-ctrl::Status ControlPlane::waitForState(const std::string& want, int timeoutSeconds) {
+ctrl::Status ControlPlane::waitForState(const std::string& want, int timeoutSeconds,
+                                        const std::string& file) {
   const auto deadline = SteadyClock::now() + std::chrono::seconds(timeoutSeconds);
-  while (readFile(dir_ + "/apiserver-state") != want) {
+  while (readFile(dir_ + "/" + file) != want) {
     if (SteadyClock::now() > deadline) {
-      return ctrl::Status(ctrl::Code::kTimeout, "kube-apiserver did not become " + want);
+      return ctrl::Status(ctrl::Code::kTimeout, file + " did not become " + want);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -177,6 +179,13 @@ ctrl::Status ControlPlane::stopApiserver() {
 ctrl::Status ControlPlane::startApiserver() {
   kill(pid_, SIGUSR2);
   return waitForState("ready", 120);
+}
+
+ctrl::Status ControlPlane::restartEtcd() {
+  // The script writes "restarting" first; wait for the cycle to complete.
+  std::ofstream(dir_ + "/etcd-state") << "requested";
+  kill(pid_, SIGHUP);
+  return waitForState("ready", 90, "etcd-state");
 }
 
 ctrl::Status ControlPlane::installCrds() const {

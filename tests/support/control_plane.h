@@ -17,6 +17,8 @@ namespace sttest {
 struct ControlPlaneOptions {
   bool withControllerManager = false;      // garbage-collector + namespace controllers
   std::vector<std::string> apiserverArgs;  // extra kube-apiserver flags
+  // An audit log of every write to Secrets and ServiceTokens (auditLogPath()).
+  bool audit = false;
 };
 
 class ControlPlane {
@@ -41,6 +43,10 @@ class ControlPlane {
   // until it is ready. For reconnect tests.
   ctrl::Status stopApiserver();
   ctrl::Status startApiserver();
+  // SIGKILLs etcd and starts it again on its data; returns once it answers.
+  ctrl::Status restartEtcd();
+  // The audit log (JSON lines) when started with `audit`.
+  std::string auditLogPath() const { return dir_ + "/logs/audit.log"; }
 
   // Applies the project's CRDs (crds/) and waits until they are Established.
   // Errors: the failing kubectl call's stderr, as Internal.
@@ -55,7 +61,8 @@ class ControlPlane {
 
  private:
   ControlPlane() = default;
-  ctrl::Status waitForState(const std::string& want, int timeoutSeconds);
+  ctrl::Status waitForState(const std::string& want, int timeoutSeconds,
+                            const std::string& file = "apiserver-state");
   std::string dir_;
   std::string kubeconfig_;
   int pid_ = -1;

@@ -57,7 +57,10 @@ class E2eCluster {
  public:
   // Starts (or joins) the plane and installs everything; failures are fatal
   // gtest failures reported by ok().
-  E2eCluster() : plane_(sharedControlPlane(planeOptions())) {
+  // `audit`: the plane writes an audit log of Secret and ServiceToken writes
+  // (the chaos tier's judge reads it). It applies to the binary's shared
+  // plane, so the first cluster of a process decides.
+  explicit E2eCluster(bool audit = false) : plane_(sharedControlPlane(planeOptions(audit))) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "st-e2e-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) {
       error_ = "mkdtemp failed";
@@ -219,9 +222,10 @@ class E2eCluster {
     return {};
   }
 
-  static ControlPlaneOptions planeOptions() {
+  static ControlPlaneOptions planeOptions(bool audit) {
     ControlPlaneOptions o;
     o.withControllerManager = true;  // garbage collection of owned Secrets
+    o.audit = audit;
     return o;
   }
 

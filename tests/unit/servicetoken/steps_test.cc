@@ -17,15 +17,22 @@ TEST(Failure, RejectionsTheServerWillRepeatArePermanent) {
     ctrl::Code code;
     const char* reason;
     bool permanent;
+    const char* message = "m";
   } cases[] = {{ctrl::Code::kInvalid, "Invalid", true},
                {ctrl::Code::kInvalidArgument, "BadRequest", true},
-               {ctrl::Code::kForbidden, "Forbidden", true},
+               {ctrl::Code::kForbidden, "PolicyDenied", true,
+                "secrets \"a\" is forbidden: ValidatingAdmissionPolicy 'p' with binding 'b' "
+                "denied request: no"},
+               // RBAC: a restarting API server answers this until its
+               // authorizer is ready, so it is retried with backoff.
+               {ctrl::Code::kForbidden, "Forbidden", false,
+                "secrets is forbidden: User \"x\" cannot create resource \"secrets\""},
                {ctrl::Code::kUnavailable, "MintFailed", false},
                {ctrl::Code::kTooManyRequests, "MintFailed", false},
                {ctrl::Code::kTimeout, "MintFailed", false},
                {ctrl::Code::kUnauthorized, "MintFailed", false}};
   for (const Case& c : cases) {
-    const std::string reason = failureReason(ctrl::Status(c.code, "m"));
+    const std::string reason = failureReason(ctrl::Status(c.code, c.message));
     EXPECT_EQ(reason, c.reason);
     EXPECT_EQ(isPermanentFailure(reason), c.permanent) << reason;
   }
