@@ -71,3 +71,40 @@ Rendered into a ClusterRole (all namespaces) or a Role per watched namespace.
   resources: [events]
   verbs: [create, patch]
 {{- end }}
+
+{{/*
+What servicetoken-admin (and servicetoken-scim-admin) may do: manage
+ServiceTokens and ServiceUsers and read their status. No custom verbs: those
+are what the admission policies check.
+*/}}
+{{- define "servicetoken-operator.userAdminRules" -}}
+- apiGroups: [servicetoken.dev]
+  resources: [servicetokens, serviceusers]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [servicetoken.dev]
+  resources: [servicetokens/status, serviceusers/status]
+  verbs: [get]
+{{- end }}
+
+{{/* The labels of an admission policy or its binding. */}}
+{{- define "servicetoken-operator.admissionLabels" -}}
+{{ include "servicetoken-operator.labels" . }}
+app.kubernetes.io/component: admission-policy
+{{- end }}
+
+{{/*
+A ValidatingAdmissionPolicyBinding binding policy servicetoken-<rule> to every
+request it matches, with admissionPolicies.validationActions. Call with
+(dict "root" $ "rule" "personal-owner").
+*/}}
+{{- define "servicetoken-operator.admissionBinding" -}}
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: servicetoken-{{ .rule }}
+  labels:
+    {{- include "servicetoken-operator.admissionLabels" .root | nindent 4 }}
+spec:
+  policyName: servicetoken-{{ .rule }}
+  validationActions: {{ toJson .root.Values.admissionPolicies.validationActions }}
+{{- end }}
