@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A real local Kubernetes control plane on loopback: etcd + kube-apiserver
-# (+ kube-controller-manager running only the garbage-collector and namespace
-# controllers), with generated CAs, RBAC, a service-account issuer and an admin
-# kubeconfig. The binaries come from hack/build-binaries.sh.
+# (+ kube-controller-manager running only the garbage-collector, namespace,
+# ClusterRole-aggregation and ValidatingAdmissionPolicy-status controllers),
+# with generated CAs, RBAC, a service-account issuer and an admin kubeconfig.
+# The binaries come from hack/build-binaries.sh.
 #
 #   control-plane.sh up   [--dir DIR]   start in the background, wait until ready
 #   control-plane.sh down [--dir DIR]   stop what `up` started, remove DIR
@@ -162,7 +163,7 @@ start_apiserver() {
 
 start_kcm() {
   spawn "$KUBE_CONTROLLER_MANAGER" --kubeconfig "$dir/kubeconfig" \
-    --controllers garbage-collector-controller,namespace-controller \
+    --controllers garbage-collector-controller,namespace-controller,clusterrole-aggregation-controller,validatingadmissionpolicy-status-controller \
     --leader-elect=false --secure-port 0 --use-service-account-credentials=false \
     >>"$dir/logs/kube-controller-manager.log" 2>&1
   kcm_pid=$!

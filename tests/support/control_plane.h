@@ -15,7 +15,8 @@
 namespace sttest {
 
 struct ControlPlaneOptions {
-  bool withControllerManager = false;      // garbage-collector + namespace controllers
+  // garbage-collector, namespace, clusterrole-aggregation, validatingadmissionpolicy-status
+  bool withControllerManager = false;
   std::vector<std::string> apiserverArgs;  // extra kube-apiserver flags
   // An audit log of every write to Secrets and ServiceTokens (auditLogPath()).
   bool audit = false;

@@ -178,7 +178,8 @@ TEST_F(ChartRbac, GrantCheckFlagsDangerousRules) {
 TEST_F(ChartRbac, UserRolesNeverReachSecrets) {
   std::vector<Json> objects;
   ASSERT_TRUE(renderAndApply("st", "st-rbac", {}, /*dryRun=*/false, &objects));
-  for (const char* role : {"servicetoken-viewer", "servicetoken-admin"}) {
+  for (const char* role :
+       {"servicetoken-viewer", "servicetoken-admin", "servicetoken-scim-admin"}) {
     Json r = findObject(objects, "ClusterRole", role);
     ASSERT_FALSE(r.is_null()) << role;
     for (const Json& rule : r["rules"]) {

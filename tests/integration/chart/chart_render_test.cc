@@ -46,7 +46,8 @@ TEST_F(ChartRender, DefaultsPassServerSideDryRun) {
   ASSERT_TRUE(renderAndApply("st", "st-render", {}, /*dryRun=*/true, &objects));
   EXPECT_THAT(kindsOf(objects),
               IsSupersetOf({"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
-                            "RoleBinding", "Service", "Deployment", "PodDisruptionBudget"}));
+                            "RoleBinding", "Service", "Deployment", "PodDisruptionBudget",
+                            "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}));
   EXPECT_THAT(kindsOf(objects),
               AllOf(Not(Contains("ServiceMonitor")), Not(Contains("PrometheusRule")),
                     Not(Contains("NetworkPolicy"))));

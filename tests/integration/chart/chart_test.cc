@@ -59,6 +59,11 @@ TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
       {{"--set", "metrics.port=70000"}, "port"},
       // Two unelected replicas would both mint tokens.
       {{"--set", "leaderElection.enabled=false"}, "leaderElection.enabled"},
+      // The value that aggregated servicetoken-admin into `edit` is gone.
+      {{"--set", "userRoles.aggregateToDefaultRoles=true"}, "aggregateToDefaultRoles"},
+      {{"--set", "admissionPolicies.validationActions={Deny,Warn}"}, "validationActions"},
+      {{"--set", "admissionPolicies.validationActions={Refuse}"}, "validationActions"},
+      {{"--set", "admissionPolicies.scim.enabled=false"}, "scim"},
   };
   for (const BadValue& bad : kBad) {
     SCOPED_TRACE(bad.set.back());
@@ -72,7 +77,9 @@ TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
            {"--set", "logging.format=text", "--set", "signing.algorithm=ES256"},
            {"--set", "watchNamespaces[0]=team-a"},
            {"--set", "leaderElection.enabled=false", "--set", "replicaCount=1"},
-           {"--set", "kubeApiClient.qps=20", "--set", "kubeApiClient.burst=40"}}) {
+           {"--set", "kubeApiClient.qps=20", "--set", "kubeApiClient.burst=40"},
+           {"--set", "admissionPolicies.validationActions={Warn,Audit}", "--set",
+            "admissionPolicies.scimAdministration.enabled=false"}}) {
     ProcessResult r = helmTemplate("st", "st-system", good);
     EXPECT_EQ(r.exitCode, 0) << r.err;
   }
