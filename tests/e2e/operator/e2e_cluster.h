@@ -1,8 +1,8 @@
 // The e2e environment: the shared control plane with kube-controller-manager,
-// the chart's CRDs, ServiceAccount and RBAC installed as Helm would render
-// them, a kubeconfig that authenticates ONLY as that ServiceAccount (a
-// TokenRequest token), and real servicetoken-operator processes started with
-// it. Header-only because the e2e tier compiles only *_test.cc files.
+// the chart's CRDs, ServiceAccount, RBAC (the operator's and the user roles)
+// and admission policies installed as Helm would render them (defaults), a kubeconfig that
+// authenticates ONLY as that ServiceAccount (a TokenRequest token), and real servicetoken-operator
+// processes started with it. Header-only because the e2e tier compiles only *_test.cc files.
 //
 // Ownership: E2eCluster owns its operator processes and its temp directory;
 // its destructor stops the processes (SIGTERM, then SIGKILL) before removing
@@ -163,15 +163,16 @@ class E2eCluster {
     r = kubectl(
         {"wait", "--for=condition=Established", "--timeout=60s", "-f", chartDir() + "/crds"});
     if (r.exitCode != 0) return "waiting for the CRDs: " + r.err;
-    // The chart's ServiceAccount and RBAC, rendered by the real helm.
+    // The chart's ServiceAccount, RBAC and admission policies, rendered by
+    // the real helm.
     r = runProcess({ControlPlane::helmPath(), "template", kRelease, chartDir(), "--namespace",
                     kOperatorNamespace});
     if (r.exitCode != 0) return "helm template: " + r.err;
-    std::string rbac;
-    std::string err = selectRbac(r.out, rbac);
+    std::string access;
+    std::string err = selectAccessControl(r.out, access);
     if (!err.empty()) return err;
-    r = kubectl({"apply", "-f", "-"}, rbac);
-    if (r.exitCode != 0) return "applying the chart's RBAC: " + r.err;
+    r = kubectl({"apply", "-f", "-"}, access);
+    if (r.exitCode != 0) return "applying the chart's RBAC and policies: " + r.err;
     // A TokenRequest token for the ServiceAccount, in a kubeconfig of its own.
     r = kubectl({"create", "token", kServiceAccount, "-n", kOperatorNamespace, "--duration=2h"});
     if (r.exitCode != 0 || r.out.empty()) return "kubectl create token: " + r.err;
@@ -190,11 +191,17 @@ class E2eCluster {
     return {};
   }
 
-  // Keeps the ServiceAccount and RBAC documents of a rendered chart, as
-  // rendered (re-emitting them would lose quoting: "true" labels).
-  static std::string selectRbac(const std::string& rendered, std::string& yaml) {
-    static const std::set<std::string> kKinds{"ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-                                              "Role", "RoleBinding"};
+  // Keeps the ServiceAccount, RBAC and admission-policy documents of a
+  // rendered chart, as rendered (re-emitting them would lose quoting: "true"
+  // labels).
+  static std::string selectAccessControl(const std::string& rendered, std::string& yaml) {
+    static const std::set<std::string> kKinds{"ServiceAccount",
+                                              "ClusterRole",
+                                              "ClusterRoleBinding",
+                                              "Role",
+                                              "RoleBinding",
+                                              "ValidatingAdmissionPolicy",
+                                              "ValidatingAdmissionPolicyBinding"};
     std::vector<std::string> docs(1);
     std::istringstream in(rendered);
     for (std::string line; std::getline(in, line);) {
