@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds, once, the Kubernetes, etcd and helm binaries the tests need, from the
-# Go module proxy, through the pinned wrapper modules in hack/gomod/. Results are
-# cached outside the repo, keyed by version, so a second run takes seconds.
+# Go module proxy, through the pinned wrapper modules in hack/gomod/ (built
+# -mod=readonly: exactly the committed go.mod and go.sum, which they never
+# rewrite). The Go that builds them is the pinned toolchain hack/go-toolchain.sh
+# fetches on first need; a `go` on PATH is neither needed nor used. Results
+# are cached outside the repo, keyed by version, so a second run takes seconds.
 #
 #   hack/build-binaries.sh            build whatever is missing, print the bin dir
 #   hack/build-binaries.sh env        print `export TEST_ASSET_*=...` lines
@@ -23,8 +26,12 @@ helm_dir=$cache_root/helm-$HELM_VERSION
 
 log() { echo "build-binaries: $*" >&2; }
 
+# The pinned toolchain's go, fetched on first need (only when something is
+# missing from the cache).
+go_bin=
 need_go() {
-  command -v go >/dev/null 2>&1 || { log "go is required to build test binaries (install golang)"; exit 1; }
+  [ -n "$go_bin" ] && return 0
+  go_bin=$("$here/go-toolchain.sh")
 }
 
 # go_build MODULE_DIR OUT_DIR NAME PACKAGE [LDFLAGS]
@@ -39,7 +46,13 @@ go_build() {
   local start=$SECONDS
   local tmp
   tmp=$(mktemp "$out/.$name.XXXXXX")
-  (cd "$mod" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp" "$pkg")
+  # GOTOOLCHAIN=local: never switch to another Go; GOROOT is the toolchain's own.
+  if ! (cd "$mod" && env -u GOROOT CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=readonly \
+         "$go_bin" build -trimpath -ldflags "-s -w $ldflags" -o "$tmp" "$pkg"); then
+    rm -f "$tmp"
+    log "building $name failed"
+    exit 1
+  fi
   mv "$tmp" "$out/$name"
   log "built $name in $((SECONDS - start))s"
 }

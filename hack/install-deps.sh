@@ -17,7 +17,8 @@ build=(
   nlohmann-json3-dev prometheus-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
 )
-tools=(libbenchmark-dev clang-format golang-go curl openssl python3 util-linux)
+# No Go: hack/build-binaries.sh fetches its own pinned toolchain (curl, unzip).
+tools=(libbenchmark-dev clang-format curl unzip openssl python3 util-linux)
 
 case "${1:-all}" in
   runtime) packages=("${runtime[@]}") ;;
@@ -28,8 +29,6 @@ esac
 
 missing=()
 for p in "${packages[@]}"; do
-  # golang-go is only needed when no `go` is on PATH (the machine may ship its own).
-  if [ "$p" = golang-go ] && command -v go >/dev/null 2>&1; then continue; fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi
