@@ -7,7 +7,7 @@ SANITIZE ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps binaries configure build test test-unit test-integration test-e2e test-chaos bench run down lint format clean
+.PHONY: all deps binaries configure build image test test-unit test-integration test-e2e test-chaos bench run down lint format clean
 
 all: build
 
@@ -23,6 +23,15 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The container image, built without a container engine (hack/image.py): an
+# OCI layout and an oci-archive under $(BUILD_DIR)/image/, with an SPDX SBOM,
+# tagged as the chart's default image. Push it with any OCI tool, e.g.
+# skopeo copy oci-archive:build/image/servicetoken-operator-<tag>.oci.tar docker://...
+image: configure
+	@hack/install-deps.sh runtime
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target servicetoken-operator
+	@python3 hack/image.py --binary $(BUILD_DIR)/bin/servicetoken-operator --out $(BUILD_DIR)/image
 
 # Every tier: unit, then integration and e2e against a real control plane.
 test: build binaries

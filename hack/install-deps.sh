@@ -2,12 +2,14 @@
 # Installs the Debian packages a job needs, idempotently.
 #   hack/install-deps.sh            everything: build, tests, tools (the default)
 #   hack/install-deps.sh build      what compiling the operator needs (the image's build stage)
-#   hack/install-deps.sh runtime    the shared libraries the binaries load (the image's runtime stage)
+#   hack/install-deps.sh runtime    the shared libraries the binaries load: exactly the
+#                                   packages whose files make up the image (hack/image.py)
+#   hack/install-deps.sh list SET   print SET's package names, one a line (installs nothing)
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
 
 runtime=(
-  ca-certificates libcpprest2.10 libyaml-cpp0.7 libspdlog1.10 libfmt9 libssl3
+  libc6 libgcc-s1 ca-certificates libcpprest2.10 libyaml-cpp0.7 libspdlog1.10 libfmt9 libssl3
   libprometheus-cpp-core1.0 libbrotli1 libstdc++6 zlib1g
 )
 build=(
@@ -20,12 +22,22 @@ build=(
 # No Go: hack/build-binaries.sh fetches its own pinned toolchain (curl, unzip).
 tools=(libbenchmark-dev clang-format curl unzip openssl python3 util-linux)
 
+if [ "${1:-}" = list ]; then
+  set -- "${2:-all}"
+  listing=1
+fi
+
 case "${1:-all}" in
   runtime) packages=("${runtime[@]}") ;;
   build) packages=("${build[@]}") ;;
   all) packages=("${build[@]}" "${tools[@]}") ;;
-  *) echo "usage: $0 [all|build|runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [list] [all|build|runtime]" >&2; exit 2 ;;
 esac
+
+if [ -n "${listing:-}" ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
