@@ -7,7 +7,7 @@ SANITIZE ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps binaries configure build image test test-unit test-integration test-e2e test-chaos bench run down lint format clean
+.PHONY: all deps binaries configure build image plugin test test-unit test-integration test-e2e test-chaos bench run down lint format clean
 
 all: build
 
@@ -32,6 +32,12 @@ image: configure
 	@hack/install-deps.sh runtime
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target servicetoken-operator
 	@python3 hack/image.py --binary $(BUILD_DIR)/bin/servicetoken-operator --out $(BUILD_DIR)/image
+
+# The kubectl plugin as a krew archive, with the krew manifest
+# (plugins/servicetoken.yaml) carrying its sha256, under $(BUILD_DIR)/plugin/.
+plugin: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target kubectl-servicetoken
+	@hack/plugin-archive.sh $(BUILD_DIR)/bin/kubectl-servicetoken $(BUILD_DIR)/plugin
 
 # Every tier: unit, then integration and e2e against a real control plane.
 test: build binaries
