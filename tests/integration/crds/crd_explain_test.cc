@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "control_plane.h"
@@ -16,6 +18,20 @@ namespace {
 
 using Json = nlohmann::json;
 using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+// kubectl explain and the OpenAPI v3 document see a new CRD a moment after it
+// is Established (discovery and the OpenAPI aggregation catch up): retry a
+// call until it succeeds or a safety deadline passes.
+ProcessResult kubectlOnceServed(const std::vector<std::string>& args) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  ProcessResult r = sharedControlPlane().kubectl(args);
+  while (r.exitCode != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    r = sharedControlPlane().kubectl(args);
+  }
+  return r;
+}
 
 class CrdExplainTest : public ::testing::Test {
  protected:
@@ -26,14 +42,14 @@ class CrdExplainTest : public ::testing::Test {
 };
 
 TEST_F(CrdExplainTest, ExplainsServiceTokenSpecRotation) {
-  ProcessResult r = sharedControlPlane().kubectl({"explain", "servicetoken.spec.rotation"});
+  ProcessResult r = kubectlOnceServed({"explain", "servicetoken.spec.rotation"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("When tokens are replaced before they expire"));
   EXPECT_THAT(r.out, HasSubstr("renewBefore"));
   EXPECT_THAT(r.out, HasSubstr("one third"));
   EXPECT_THAT(r.out, HasSubstr("gracePeriod"));
 
-  r = sharedControlPlane().kubectl({"explain", "serviceuser.status.userId"});
+  r = kubectlOnceServed({"explain", "serviceuser.status.userId"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("@<namespace>.service"));
 }
@@ -58,8 +74,7 @@ void collectUndocumented(const Json& schema, const std::string& path,
 }
 
 TEST_F(CrdExplainTest, TheServerPublishesEveryPropertyWithItsDescription) {
-  ProcessResult r =
-      sharedControlPlane().kubectl({"get", "--raw", "/openapi/v3/apis/servicetoken.dev/v1alpha1"});
+  ProcessResult r = kubectlOnceServed({"get", "--raw", "/openapi/v3/apis/servicetoken.dev/v1alpha1"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   const Json doc = Json::parse(r.out, nullptr, false);
   ASSERT_TRUE(doc.is_object());
