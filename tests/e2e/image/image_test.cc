@@ -41,9 +41,9 @@ std::string sourcePath(const std::string& relative) {
 
 // Runs hack/image.py into `out`; returns "" or its error output.
 std::string buildImage(const std::string& out, const std::map<std::string, std::string>& env = {}) {
-  ProcessResult r = runProcess({"python3", sourcePath("hack/image.py"), "--binary",
-                                operatorBinary(), "--out", out},
-                               "", 300s, env);
+  ProcessResult r = runProcess(
+      {"python3", sourcePath("hack/image.py"), "--binary", operatorBinary(), "--out", out}, "",
+      300s, env);
   return r.exitCode == 0 ? std::string() : "hack/image.py failed: " + r.out + r.err;
 }
 
@@ -130,7 +130,8 @@ TEST_F(ImageTest, LayoutIsValidAndNamesTheChartsDefaultImage) {
 
   const Json config = image_->config.value("config", Json::object());
   EXPECT_EQ(config.value("User", ""), "65532:65532");
-  EXPECT_EQ(config.value("Entrypoint", Json()), Json::array({"/usr/local/bin/servicetoken-operator"}));
+  EXPECT_EQ(config.value("Entrypoint", Json()),
+            Json::array({"/usr/local/bin/servicetoken-operator"}));
   EXPECT_EQ(image_->config.value("os", ""), "linux");
 
   // The oci-archive holds the same layout.
@@ -151,8 +152,9 @@ TEST_F(ImageTest, RootFilesystemHoldsOnlyTheRuntimePackagesAndTheOperator) {
     const std::string rel = fs::relative(it->path(), rootfs).string();
     const std::string name = it->path().filename().string();
     if (it->is_directory() && !it->is_symlink()) continue;  // e.g. var/lib/dpkg (data only)
-    EXPECT_THAT(name, ::testing::Not(::testing::AnyOf("sh", "bash", "dash", "busybox", "dpkg", "apt",
-                                                      "apt-get", "ldconfig", "update-ca-certificates")))
+    EXPECT_THAT(name,
+                ::testing::Not(::testing::AnyOf("sh", "bash", "dash", "busybox", "dpkg", "apt",
+                                                "apt-get", "ldconfig", "update-ca-certificates")))
         << rel;
     if (it->is_symlink() || !it->is_regular_file()) continue;
     struct stat st {};
@@ -209,13 +211,15 @@ TEST_F(ImageTest, SbomNamesEveryPackageAtItsInstalledVersion) {
     const std::string name = pkg.value("name", "");
     if (name == "servicetoken-operator") {
       const Json checksum = pkg.value("checksums", Json::array()).at(0);
-      EXPECT_EQ("sha256:" + checksum.value("checksumValue", ""), sha256Of(rootfs + "/" + kOperatorPath));
+      EXPECT_EQ("sha256:" + checksum.value("checksumValue", ""),
+                sha256Of(rootfs + "/" + kOperatorPath));
       continue;
     }
     debs.insert(name);
     ProcessResult v = runProcess({"dpkg-query", "-W", "-f=${Version}", name});
     EXPECT_EQ(pkg.value("versionInfo", ""), v.out) << name;
-    const std::string purl = pkg.value("externalRefs", Json::array()).at(0).value("referenceLocator", "");
+    const std::string purl =
+        pkg.value("externalRefs", Json::array()).at(0).value("referenceLocator", "");
     EXPECT_EQ(purl.rfind("pkg:deb/debian/" + name + "@", 0), 0u) << purl;
     EXPECT_TRUE(fs::exists(rootfs + "/var/lib/dpkg/status.d/" + name)) << name;
   }
@@ -228,13 +232,14 @@ TEST_F(ImageTest, TwoBuildsAreByteIdenticalAndFollowSourceDateEpoch) {
   ASSERT_EQ(buildImage(dir.file("a"), epoch), "");
   ASSERT_EQ(buildImage(dir.file("b"), epoch), "");
   ASSERT_EQ(buildImage(dir.file("c"), {{"SOURCE_DATE_EPOCH", "1700000001"}}), "");
-  const std::string tag = image_->manifestDescriptor["annotations"].value(
-      "org.opencontainers.image.ref.name", "");
+  const std::string tag =
+      image_->manifestDescriptor["annotations"].value("org.opencontainers.image.ref.name", "");
   const std::string archive = "/servicetoken-operator-" + tag + ".oci.tar";
   const std::string a = sha256Of(dir.file("a") + archive);
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(a, sha256Of(dir.file("b") + archive));
-  EXPECT_EQ(readWholeFile(dir.file("a/sbom.spdx.json")), readWholeFile(dir.file("b/sbom.spdx.json")));
+  EXPECT_EQ(readWholeFile(dir.file("a/sbom.spdx.json")),
+            readWholeFile(dir.file("b/sbom.spdx.json")));
 
   OciImage first, other;
   ASSERT_EQ(readOciLayout(dir.file("a/oci"), first), "");
@@ -291,8 +296,8 @@ TEST_F(ImageTest, OperatorFromTheRootFilesystemMintsAToken) {
 
   // The ServiceAccount as the kubelet mounts it: token, CA, namespace.
   TempDir sa;
-  ProcessResult token = c.kubectl({"create", "token", kServiceAccount, "-n", kOperatorNamespace,
-                                   "--duration=1h"});
+  ProcessResult token =
+      c.kubectl({"create", "token", kServiceAccount, "-n", kOperatorNamespace, "--duration=1h"});
   ASSERT_EQ(token.exitCode, 0) << token.err;
   sa.write("token", token.out);
   sa.write("ca.crt", readWholeFile(c.plane().dir() + "/pki/ca.crt"));
@@ -320,19 +325,31 @@ TEST_F(ImageTest, OperatorFromTheRootFilesystemMintsAToken) {
   // listeners on free loopback ports (the plane shares this network).
   const YAML::Node deployment = chartDeployment();
   ASSERT_TRUE(deployment.IsMap());
-  std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private", "--pid",
-                                "--fork", "--kill-child=SIGKILL", "bash",
-                                sourcePath("tests/e2e/image/run_in_rootfs.sh"), rootfs, sa.path(),
-                                image_->config["config"].value("User", ""), envPath, "--"};
+  std::vector<std::string> argv{"unshare",
+                                "--mount",
+                                "--propagation",
+                                "private",
+                                "--pid",
+                                "--fork",
+                                "--kill-child=SIGKILL",
+                                "bash",
+                                sourcePath("tests/e2e/image/run_in_rootfs.sh"),
+                                rootfs,
+                                sa.path(),
+                                image_->config["config"].value("User", ""),
+                                envPath,
+                                "--"};
   for (const auto& e : image_->config["config"]["Entrypoint"]) argv.push_back(e.get<std::string>());
   for (const auto& node : deployment["spec"]["template"]["spec"]["containers"][0]["args"]) {
     std::string arg = node.as<std::string>();
     for (const auto& [k, v] : podEnv) {
       const std::string ref = "$(" + k + ")";
-      for (auto pos = arg.find(ref); pos != std::string::npos; pos = arg.find(ref)) arg.replace(pos, ref.size(), v);
+      for (auto pos = arg.find(ref); pos != std::string::npos; pos = arg.find(ref))
+        arg.replace(pos, ref.size(), v);
     }
     if (arg.rfind("--metrics-bind-address", 0) == 0) arg = "--metrics-bind-address=127.0.0.1:0";
-    if (arg.rfind("--health-probe-bind-address", 0) == 0) arg = "--health-probe-bind-address=127.0.0.1:0";
+    if (arg.rfind("--health-probe-bind-address", 0) == 0)
+      arg = "--health-probe-bind-address=127.0.0.1:0";
     argv.push_back(arg);
   }
   const std::string logFile = c.dir() + "/image-operator.log";
@@ -370,8 +387,10 @@ spec:
   const std::string proc = "/proc/" + std::to_string(operators[0]);
   EXPECT_EQ(fs::read_symlink(proc + "/root"), fs::canonical(rootfs));
   EXPECT_EQ(fs::read_symlink(proc + "/exe"), fs::canonical(rootfs) / kOperatorPath);
-  EXPECT_THAT(procStatus(operators[0], "Uid"), ::testing::MatchesRegex("65532\\s+65532\\s+65532\\s+65532"));
-  EXPECT_THAT(procStatus(operators[0], "Gid"), ::testing::MatchesRegex("65532\\s+65532\\s+65532\\s+65532"));
+  EXPECT_THAT(procStatus(operators[0], "Uid"),
+              ::testing::MatchesRegex("65532\\s+65532\\s+65532\\s+65532"));
+  EXPECT_THAT(procStatus(operators[0], "Gid"),
+              ::testing::MatchesRegex("65532\\s+65532\\s+65532\\s+65532"));
   EXPECT_EQ(procStatus(operators[0], "CapEff"), "0000000000000000");
   EXPECT_EQ(procStatus(operators[0], "NoNewPrivs"), "1");
 

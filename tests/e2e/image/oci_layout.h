@@ -5,10 +5,9 @@
 // because the e2e tier compiles only *_test.cc files.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -75,7 +74,8 @@ inline std::string readOciLayout(const std::string& layout, OciImage& image) {
     return "index.json is not an OCI index";
   }
   const Json manifests = image.index.value("manifests", Json::array());
-  if (manifests.size() != 1) return "index.json names " + std::to_string(manifests.size()) + " manifests";
+  if (manifests.size() != 1)
+    return "index.json names " + std::to_string(manifests.size()) + " manifests";
   image.manifestDescriptor = manifests[0];
   if (image.manifestDescriptor.value("mediaType", "") !=
       "application/vnd.oci.image.manifest.v1+json") {
@@ -94,7 +94,8 @@ inline std::string readOciLayout(const std::string& layout, OciImage& image) {
   if (!err.empty()) return "config: " + err;
   image.config = parseJsonFile(path);
   if (!image.config.is_object()) return "the config is not JSON";
-  const Json diffIds = image.config.value("rootfs", Json::object()).value("diff_ids", Json::array());
+  const Json diffIds =
+      image.config.value("rootfs", Json::object()).value("diff_ids", Json::array());
   const Json layers = image.manifest.value("layers", Json::array());
   if (layers.empty() || layers.size() != diffIds.size()) {
     return "the manifest has " + std::to_string(layers.size()) + " layers for " +
@@ -118,8 +119,8 @@ inline std::string readOciLayout(const std::string& layout, OciImage& image) {
 // keeping numeric owners and modes. Returns "" or what failed.
 inline std::string unpackLayers(const OciImage& image, const std::string& rootfs) {
   for (const auto& layer : image.layerFiles) {
-    ProcessResult r = runProcess(
-        {"tar", "--numeric-owner", "--same-owner", "-p", "-xzf", layer, "-C", rootfs});
+    ProcessResult r =
+        runProcess({"tar", "--numeric-owner", "--same-owner", "-p", "-xzf", layer, "-C", rootfs});
     if (r.exitCode != 0) return "tar -x " + layer + ": " + r.err;
   }
   return {};

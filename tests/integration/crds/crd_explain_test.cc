@@ -5,8 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,7 +74,8 @@ void collectUndocumented(const Json& schema, const std::string& path,
 }
 
 TEST_F(CrdExplainTest, TheServerPublishesEveryPropertyWithItsDescription) {
-  ProcessResult r = kubectlOnceServed({"get", "--raw", "/openapi/v3/apis/servicetoken.dev/v1alpha1"});
+  ProcessResult r =
+      kubectlOnceServed({"get", "--raw", "/openapi/v3/apis/servicetoken.dev/v1alpha1"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   const Json doc = Json::parse(r.out, nullptr, false);
   ASSERT_TRUE(doc.is_object());

@@ -52,13 +52,15 @@ TEST(CrdSchemaDocs, EveryPropertyHasADescription) {
     for (const auto& version : crd["spec"]["versions"]) {
       const YAML::Node schema = version["schema"]["openAPIV3Schema"];
       ASSERT_TRUE(schema.IsMap()) << file;
-      EXPECT_FALSE(schema["description"].as<std::string>("").empty()) << kind << " has no description";
+      EXPECT_FALSE(schema["description"].as<std::string>("").empty())
+          << kind << " has no description";
       std::vector<std::string> missing;
       collectUndocumented(schema, kind, missing);
       EXPECT_THAT(missing, ::testing::IsEmpty()) << file << ": properties without a description";
       // The walk really reached the leaves.
       if (kind == "ServiceToken") {
-        EXPECT_TRUE(schema["properties"]["spec"]["properties"]["rotation"]["properties"]["gracePeriod"]);
+        EXPECT_TRUE(
+            schema["properties"]["spec"]["properties"]["rotation"]["properties"]["gracePeriod"]);
       }
     }
   }

@@ -49,7 +49,8 @@ TEST(KrewManifest, EveryPlatformNamesItsArchiveAndTheBinary) {
     SCOPED_TRACE(os + "/" + arch);
     EXPECT_FALSE(os.empty());
     EXPECT_FALSE(arch.empty());
-    const std::string archive = "kubectl-servicetoken_" + version + "_" + os + "_" + arch + ".tar.gz";
+    const std::string archive =
+        "kubectl-servicetoken_" + version + "_" + os + "_" + arch + ".tar.gz";
     const std::string uri = p["uri"].as<std::string>("");
     EXPECT_THAT(uri, ::testing::StartsWith("https://"));
     EXPECT_THAT(uri, ::testing::EndsWith("/" + version + "/" + archive));
@@ -65,7 +66,8 @@ TEST(KrewManifest, EveryPlatformNamesItsArchiveAndTheBinary) {
 
 TEST(KrewManifest, CaveatsNameTheRuntimePackages) {
   const std::string caveats = loadManifest()["spec"]["caveats"].as<std::string>("");
-  sttest::ProcessResult r = sttest::runProcess({kSource + "/hack/install-deps.sh", "list", "runtime"});
+  sttest::ProcessResult r =
+      sttest::runProcess({kSource + "/hack/install-deps.sh", "list", "runtime"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   std::istringstream packages(r.out);
   int count = 0;
