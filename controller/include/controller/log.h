@@ -43,13 +43,13 @@
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "controller/source_location.h"
 #include "controller/status.h"
 
 namespace ctrl::log {
@@ -144,25 +144,25 @@ class Logger {
   bool enabled() const;
 
   void info(std::string_view msg, Fields fields = {},
-            std::source_location loc = std::source_location::current()) const;
+            SourceLocation loc = SourceLocation::current()) const;
   // V(verbosity + kDebugLevel) / V(verbosity + kTraceLevel).
   void debug(std::string_view msg, Fields fields = {},
-             std::source_location loc = std::source_location::current()) const;
+             SourceLocation loc = SourceLocation::current()) const;
   void trace(std::string_view msg, Fields fields = {},
-             std::source_location loc = std::source_location::current()) const;
+             SourceLocation loc = SourceLocation::current()) const;
   void warn(std::string_view msg, Fields fields = {},
-            std::source_location loc = std::source_location::current()) const;
+            SourceLocation loc = SourceLocation::current()) const;
   void error(std::string_view msg, Fields fields = {},
-             std::source_location loc = std::source_location::current()) const;
+             SourceLocation loc = SourceLocation::current()) const;
   // Adds an "error" field holding err.toString().
   void error(const Status& err, std::string_view msg, Fields fields = {},
-             std::source_location loc = std::source_location::current()) const;
+             SourceLocation loc = SourceLocation::current()) const;
 
   const std::string& name() const { return name_; }
 
  private:
   void emit(int level, const Status* err, std::string_view msg, Fields fields,
-            const std::source_location& loc) const;
+            const SourceLocation& loc) const;
 
   std::string name_;
   std::vector<Field> values_;
@@ -175,27 +175,27 @@ inline Logger v(int level) { return Logger().v(level); }
 inline bool enabled(int level) { return level <= verbosity(); }
 
 inline void info(std::string_view msg, Fields fields = {},
-                 std::source_location loc = std::source_location::current()) {
+                 SourceLocation loc = SourceLocation::current()) {
   Logger().info(msg, fields, loc);
 }
 inline void debug(std::string_view msg, Fields fields = {},
-                  std::source_location loc = std::source_location::current()) {
+                  SourceLocation loc = SourceLocation::current()) {
   Logger().debug(msg, fields, loc);
 }
 inline void trace(std::string_view msg, Fields fields = {},
-                  std::source_location loc = std::source_location::current()) {
+                  SourceLocation loc = SourceLocation::current()) {
   Logger().trace(msg, fields, loc);
 }
 inline void warn(std::string_view msg, Fields fields = {},
-                 std::source_location loc = std::source_location::current()) {
+                 SourceLocation loc = SourceLocation::current()) {
   Logger().warn(msg, fields, loc);
 }
 inline void error(std::string_view msg, Fields fields = {},
-                  std::source_location loc = std::source_location::current()) {
+                  SourceLocation loc = SourceLocation::current()) {
   Logger().error(msg, fields, loc);
 }
 inline void error(const Status& err, std::string_view msg, Fields fields = {},
-                  std::source_location loc = std::source_location::current()) {
+                  SourceLocation loc = SourceLocation::current()) {
   Logger().error(err, msg, fields, loc);
 }
 

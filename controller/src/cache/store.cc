@@ -188,8 +188,10 @@ std::vector<ErasedChange> UntypedStore::replace(std::vector<ErasedItem> items) {
     auto [it, inserted] = fresh.try_emplace(std::move(item.key));
     if (!inserted) {
       // A duplicate key in one list: the later item wins, like a map.
-      changes.erase(std::find_if(changes.begin(), changes.end(),
-                                 [&](const ErasedChange& c) { return c.key == it->first; }));
+      // (Names the key explicitly: clang 14 cannot capture a structured binding.)
+      changes.erase(
+          std::find_if(changes.begin(), changes.end(),
+                       [&key = it->first](const ErasedChange& c) { return c.key == key; }));
     }
     it->second.resourceVersion = std::move(item.resourceVersion);
     it->second.object = std::move(item.object);

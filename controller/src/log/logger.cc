@@ -42,33 +42,33 @@ Logger Logger::v(int level) const {
 
 bool Logger::enabled() const { return v_ <= verbosity(); }
 
-void Logger::info(std::string_view msg, Fields fields, std::source_location loc) const {
+void Logger::info(std::string_view msg, Fields fields, SourceLocation loc) const {
   emit(v_, nullptr, msg, fields, loc);
 }
 
-void Logger::debug(std::string_view msg, Fields fields, std::source_location loc) const {
+void Logger::debug(std::string_view msg, Fields fields, SourceLocation loc) const {
   emit(v_ + kDebugLevel, nullptr, msg, fields, loc);
 }
 
-void Logger::trace(std::string_view msg, Fields fields, std::source_location loc) const {
+void Logger::trace(std::string_view msg, Fields fields, SourceLocation loc) const {
   emit(v_ + kTraceLevel, nullptr, msg, fields, loc);
 }
 
-void Logger::warn(std::string_view msg, Fields fields, std::source_location loc) const {
+void Logger::warn(std::string_view msg, Fields fields, SourceLocation loc) const {
   emit(kWarnLevel, nullptr, msg, fields, loc);
 }
 
-void Logger::error(std::string_view msg, Fields fields, std::source_location loc) const {
+void Logger::error(std::string_view msg, Fields fields, SourceLocation loc) const {
   emit(kErrorLevel, nullptr, msg, fields, loc);
 }
 
 void Logger::error(const Status& err, std::string_view msg, Fields fields,
-                   std::source_location loc) const {
+                   SourceLocation loc) const {
   emit(kErrorLevel, &err, msg, fields, loc);
 }
 
 void Logger::emit(int level, const Status* err, std::string_view msg, Fields fields,
-                  const std::source_location& loc) const {
+                  const SourceLocation& loc) const {
   // Errors are written at every verbosity, as logr does.
   if (level > kErrorLevel && level > verbosity()) return;
   static thread_local const long tid = static_cast<long>(::gettid());

@@ -33,7 +33,7 @@ json toJson(const Value& value) {
 }
 
 // "file.cc:42": the base name, as klog and zap print it.
-std::string caller(const std::source_location& loc) {
+std::string caller(const SourceLocation& loc) {
   std::string_view file = loc.file_name();
   if (const auto slash = file.rfind('/'); slash != std::string_view::npos) {
     file.remove_prefix(slash + 1);

@@ -3,12 +3,12 @@
 #pragma once
 
 #include <chrono>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "controller/log.h"
+#include "controller/source_location.h"
 
 namespace ctrl::log::internal {
 
@@ -18,7 +18,7 @@ struct Record {
   long threadId = 0;
   std::string_view logger;
   std::string_view msg;
-  std::source_location loc;
+  SourceLocation loc;
   std::string_view error;  // "" when none
   const std::vector<Field>* loggerValues = nullptr;
   Fields fields;
