@@ -133,7 +133,11 @@ StatusOr<TokenClaims> verifyJwt(std::string_view token, const Jwks& keys, ctrl::
   auto claims = claimsFromJson(*payload);
   if (!claims.isOk()) return claims.status().withContext("malformed token");
 
-  if (!options.ignoreExpiry && claims->expiresAt && now >= *claims->expiresAt + options.leeway) {
+  // Compared in seconds: an exp up to year 9999 (claimsFromJson's limit) does
+  // not fit the nanoseconds of a WallTime. exp is whole seconds, so this is
+  // the same test as now >= exp + leeway.
+  if (!options.ignoreExpiry && claims->expiresAt &&
+      std::chrono::floor<std::chrono::seconds>(now) >= *claims->expiresAt + options.leeway) {
     return rejected("expired");
   }
   if (!options.issuer.empty() && claims->issuer != options.issuer) {

@@ -68,7 +68,8 @@ StatusOr<ObjectMeta> decodeObjectMetaOf(const Json& object);
 
 // Parses an RFC 3339 timestamp as the API writes them ("2026-01-02T03:04:05Z",
 // optionally with fractional seconds and a numeric offset). Errors:
-// InvalidArgument.
+// InvalidArgument, also for a time WallTime cannot hold (before
+// 1677-09-21T00:12:44Z or from 2262-04-11T23:47:16Z on).
 StatusOr<WallTime> parseRfc3339(std::string_view text);
 
 // Formats `t` as RFC 3339 in UTC with whole seconds ("2026-01-02T03:04:05Z"),

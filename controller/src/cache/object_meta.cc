@@ -172,8 +172,13 @@ StatusOr<WallTime> parseRfc3339(std::string_view s) {
     return bad;
   }
   if (pos != s.size()) return bad;
-  auto t = sys_days(date) + hours(h) + minutes(mi) + seconds(sec) + frac - offset;
-  return time_point_cast<WallTime::duration>(t);
+  // WallTime counts nanoseconds in 64 bits (years 1677 to 2262): check the
+  // range in seconds, where it cannot overflow, before converting.
+  const sys_seconds whole = sys_days(date) + hours(h) + minutes(mi) + seconds(sec) - offset;
+  if (whole < ceil<seconds>(WallTime::min()) || whole >= floor<seconds>(WallTime::max())) {
+    return Status(Code::kInvalidArgument, "RFC 3339 timestamp out of range");
+  }
+  return time_point_cast<WallTime::duration>(whole) + frac;
 }
 
 std::string formatRfc3339(WallTime t) {

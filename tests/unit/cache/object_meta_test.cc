@@ -99,6 +99,32 @@ TEST(ObjectMetaTest, ParsesRfc3339Variants) {
   }
 }
 
+// Found by fuzzing (tests/fuzz, watch_line and codec): years outside what a
+// nanosecond WallTime holds overflowed while converting (undefined behaviour;
+// in practice a wrapped, wrong time). Token Secrets carry user-editable
+// timestamps, so these must be errors.
+TEST(ObjectMetaTest, Rfc3339OutsideTheClockRangeIsAnError) {
+  for (const char* far :
+       {"9999-12-31T23:59:59Z", "0419-01-02T03:04:05Z", "0000-01-01T00:00:00Z",
+        "2262-04-11T23:47:16Z", "1677-09-21T00:12:43Z", "2262-04-11T22:47:16-01:00"}) {
+    auto t = ctrl::parseRfc3339(far);
+    ASSERT_FALSE(t.isOk()) << far;
+    EXPECT_EQ(t.status().code(), ctrl::Code::kInvalidArgument) << far;
+  }
+  // The last and first whole seconds that fit, with the largest fraction.
+  auto last = ctrl::parseRfc3339("2262-04-11T23:47:15.999999999Z");
+  ASSERT_TRUE(last.isOk());
+  EXPECT_EQ(ctrl::formatRfc3339(*last), "2262-04-11T23:47:15Z");
+  auto first = ctrl::parseRfc3339("1677-09-21T00:12:44Z");
+  ASSERT_TRUE(first.isOk());
+  EXPECT_EQ(ctrl::formatRfc3339(*first), "1677-09-21T00:12:44Z");
+
+  auto meta =
+      ctrl::decodeObjectMeta(Json{{"name", "a"}, {"creationTimestamp", "9999-12-31T23:59:59Z"}});
+  ASSERT_FALSE(meta.isOk());
+  EXPECT_NE(meta.status().message().find("creationTimestamp"), std::string::npos);
+}
+
 TEST(ObjectMetaTest, FormatRoundTrips) {
   const auto t = time_point_cast<ctrl::WallTime::duration>(sys_days{year{2026} / 12 / 31} + 23h +
                                                            59min + 58s + 999ms);

@@ -117,6 +117,22 @@ TEST_P(JwtTest, ExpiryUsesTheInjectedTime) {
   EXPECT_FALSE(verify(token, exp + seconds(60), lenient).isOk());
 }
 
+// Found by fuzzing (tests/fuzz/jwt_claims): an exp beyond 2262 overflowed
+// when compared with the nanosecond clock, and such a token was reported as
+// expired (or, under UBSan, aborted).
+TEST_P(JwtTest, ExpiryUpToYear9999IsComparedWithoutOverflow) {
+  st::TokenClaims claims = sttest::sampleClaims();
+  claims.expiresAt = std::chrono::sys_seconds(seconds(253402300799));  // 9999-12-31T23:59:59Z
+  const std::string token = sign(claims);
+  st::VerifyOptions lenient;
+  lenient.leeway = seconds(60);
+  auto verified = verify(token, issueTime(), lenient);
+  ASSERT_TRUE(verified.isOk()) << verified.status().toString();
+  EXPECT_EQ(verified->expiresAt, claims.expiresAt);
+  // The latest time the clock holds is still before that exp.
+  EXPECT_TRUE(verify(token, ctrl::WallTime::max()).isOk());
+}
+
 TEST_P(JwtTest, IssuerAndAudienceAreCheckedWhenAsked) {
   const std::string token = sign(sttest::sampleClaims());
   st::VerifyOptions options;
