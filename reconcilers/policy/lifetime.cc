@@ -45,6 +45,9 @@ ctrl::StatusOr<Seconds> parseDuration(std::string_view text) {
     }
     ++i;
   }
+  if (Seconds(total) > kMaxDuration) {
+    return Status(Code::kInvalidArgument, "a duration must be at most 36500d (100 years)");
+  }
   return Seconds(total);
 }
 

@@ -13,10 +13,16 @@ namespace st {
 
 using Seconds = std::chrono::seconds;
 
+// The longest duration parseDuration accepts: 100 years (36500d), so that
+// now + duration stays far inside what a WallTime (nanoseconds, up to 2262)
+// can hold.
+inline constexpr Seconds kMaxDuration{int64_t{36500} * 86400};
+
 // Parses a duration made of whole-number parts with units d, h, m, s, e.g.
-// "30d", "720h", "1d12h", "90m". At most 6 digits per part and 32
-// characters. Errors: InvalidArgument naming the problem (the CRD's pattern
-// rejects most bad input first; this is the defence in depth).
+// "30d", "720h", "1d12h", "90m". At most 6 digits per part, 32 characters and
+// kMaxDuration in total. Errors: InvalidArgument naming the problem (the
+// CRD's pattern rejects most bad input first; this is the defence in depth,
+// and the only check of the total).
 ctrl::StatusOr<Seconds> parseDuration(std::string_view text);
 
 // The lifetime a spec asks for: nullopt for Never.

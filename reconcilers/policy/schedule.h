@@ -33,6 +33,8 @@ std::optional<ctrl::WallTime> renewalTime(ctrl::WallTime issuedAt, const Lifetim
 
 // How long the previous token stays in the Secret after a rotation at
 // `rotatedAt`: the grace period, or until it expires, whichever comes first.
+// Preconditions: gracePeriod <= kMaxDuration (as parseDuration ensures), so
+// the sum fits a WallTime.
 ctrl::WallTime retainedUntil(ctrl::WallTime rotatedAt, Seconds gracePeriod,
                              std::optional<ctrl::WallTime> previousExpiresAt);
 

@@ -29,6 +29,21 @@ TEST(ParseDuration, RejectsMalformedInput) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/duration): the CRD's pattern allows up to
+// 999999d per part, and a grace period that long overflowed the nanosecond
+// clock in retainedUntil() at the next rotation.
+TEST(ParseDuration, RejectsTotalsBeyondOneHundredYears) {
+  EXPECT_EQ(parseDuration("36500d")->count(), 36500 * kDay);
+  EXPECT_EQ(*parseDuration("36499d23h59m60s"), kMaxDuration);
+  for (const char* tooLong : {"36500d1s", "203030d", "999999d", "1d101012m110d203030d110d4d"}) {
+    SCOPED_TRACE(tooLong);
+    auto r = parseDuration(tooLong);
+    ASSERT_FALSE(r.isOk());
+    EXPECT_EQ(r.status().code(), ctrl::Code::kInvalidArgument);
+    EXPECT_THAT(r.status().message(), HasSubstr("at most 36500d"));
+  }
+}
+
 ServiceTokenSpec spec(std::string expiration, std::optional<int> days = std::nullopt) {
   ServiceTokenSpec s;
   s.expiration = std::move(expiration);
@@ -63,6 +78,16 @@ TEST(ResolveRotation, AppliesDefaults) {
   EXPECT_TRUE(r->autoRotate);
   EXPECT_FALSE(r->renewBefore.has_value());
   EXPECT_EQ(r->gracePeriod, hours(24 * 7));
+}
+
+TEST(ResolveRotation, RejectsAGracePeriodBeyondOneHundredYears) {
+  ServiceTokenSpec s = spec("Never");
+  s.rotation = {"Auto", "", "36500d"};
+  EXPECT_TRUE(resolveRotation(s, *resolveLifetime(s)).isOk());
+  s.rotation = {"Auto", "", "203030d"};
+  auto r = resolveRotation(s, *resolveLifetime(s));
+  ASSERT_FALSE(r.isOk());
+  EXPECT_THAT(r.status().message(), HasSubstr("spec.rotation.gracePeriod"));
 }
 
 TEST(ResolveRotation, ReadsSettingsAndRejectsRenewBeforeLongerThanLifetime) {
