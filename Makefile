@@ -7,7 +7,7 @@ SANITIZE ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps binaries configure build image plugin test test-unit test-integration test-e2e test-chaos bench run down lint format clean
+.PHONY: all deps binaries configure build image plugin test test-unit test-integration test-e2e test-chaos fuzz bench run down lint format clean
 
 all: build
 
@@ -55,6 +55,14 @@ test-e2e: build binaries
 # Faults (SIGKILL, restarts, compaction, a status fight) judged from the audit log.
 test-chaos: build binaries
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L chaos $(CTEST_ARGS)
+
+# Every fuzz target (tests/fuzz) for FUZZ_SECONDS each, built with clang-14 in
+# build-fuzz; FUZZ_TARGETS picks some (e.g. FUZZ_TARGETS="json jwt").
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	@hack/install-deps.sh fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) hack/fuzz.sh $(FUZZ_TARGETS)
 
 # Benchmarks print figures (never pass/fail): transport and convergence.
 BENCH_TOKENS ?= 1000
