@@ -74,8 +74,13 @@ TEST_P(ForeignClockTest, TakesOverOnlyAfterLeaseDurationOnOurClock) {
   auto a = start(config("a", &log));
   ASSERT_TRUE(eventually([&] { return !callTimes("get").empty(); }));
 
-  for (int i = 0; i < 20 && holder() != "a"; ++i) {
-    EXPECT_FALSE(a->isLeader());
+  for (int i = 0; i < 20; ++i) {
+    // isLeader() first: the elector writes the lease before it leads, so
+    // reading holder() second cannot miss a takeover that happened between
+    // the two reads (the other order failed under TSan's scheduling).
+    const bool leading = a->isLeader();
+    if (holder() == "a") break;
+    EXPECT_FALSE(leading) << "leading without holding the lease";
     step();
   }
   ASSERT_TRUE(eventually([&] { return a->isLeader(); }));
