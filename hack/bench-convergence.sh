@@ -43,8 +43,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # script stays its parent and can wait for it).
 start_operator() {
   local port=$1 log=$2
+  # Plain HTTP on loopback: the benchmark reads /metrics with curl, without a token.
   "$operator" --kubeconfig "$KUBECONFIG" --namespace servicetoken-system --log-level error \
-    --metrics-bind-address "127.0.0.1:$port" --health-probe-bind-address 0 >"$log" 2>&1 &
+    --metrics-bind-address "127.0.0.1:$port" --metrics-secure=false \
+    --health-probe-bind-address 0 >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
 }

@@ -22,6 +22,13 @@ ctrl::StatusOr<ctrl::RestConfig> restConfig(const st::OperatorOptions& o) {
   return ctrl::loadKubeconfig(k);
 }
 
+// "*" for all namespaces, else the comma-separated list.
+std::string watchedNamespaces(const st::OperatorOptions& o) {
+  std::string out;
+  for (const std::string& ns : o.watchNamespaces) out += (out.empty() ? "" : ",") + ns;
+  return out.empty() ? "*" : out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,17 +66,17 @@ int main(int argc, char** argv) {
   st::OperatorDeps deps;
   deps.client = client.get();
   deps.httpServerFactory = ctrl::makeCppRestHttpServer;
+  deps.httpsServerFactory = ctrl::makeCppRestHttpsServer;
   auto op = st::Operator::create(options, deps);
   if (!op.isOk()) {
     ctrl::log::error(op.status(), "Failed to start");
     return 1;
   }
-  ctrl::log::info(
-      "Starting servicetoken-operator",
-      {{"namespace", options.ns},
-       {"watchNamespace", options.watchNamespace.empty() ? "*" : options.watchNamespace},
-       {"leaderElect", options.leaderElect},
-       {"workers", options.workers}});
+  ctrl::log::info("Starting servicetoken-operator",
+                  {{"namespace", options.ns},
+                   {"watchNamespaces", watchedNamespaces(options)},
+                   {"leaderElect", options.leaderElect},
+                   {"workers", options.workers}});
   ctrl::Status result = (*op)->run(stop.get_token());
   if (!result.isOk()) {
     ctrl::log::error(result, "Stopped with an error");

@@ -10,13 +10,18 @@
 #include "controller/log.h"
 #include "controller/manager.h"
 #include "controller/metrics.h"
+#include "controller/multi_namespace_informer.h"
+#include "operator/metrics_serving.h"
 #include "servicetoken/reconciler.h"
 #include "servicetoken/token_metrics.h"
 #include "serviceuser/reconciler.h"
 
 namespace st {
 
-using ctrl::Informer;
+// One informer per watched namespace (the RBAC may be a Role in each), read
+// through one merged store; a plain informer when watching all namespaces.
+template <typename T>
+using Informer = ctrl::MultiNamespaceInformer<T>;
 
 struct Operator::Impl {
   OperatorOptions options;
@@ -90,21 +95,18 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   // Informers: custom resources fully, Secrets only with our label.
   ctrl::ReflectorOptions tokenWatch;
   tokenWatch.resource = serviceTokenResource();
-  tokenWatch.ns = options.watchNamespace;
-  impl->tokens = std::make_shared<Informer<ServiceToken>>(client, client, tokenWatch,
-                                                          decodeServiceToken, clock);
+  impl->tokens = std::make_shared<Informer<ServiceToken>>(
+      client, client, tokenWatch, options.watchNamespaces, decodeServiceToken, clock);
   ctrl::ReflectorOptions userWatch;
   userWatch.resource = serviceUserResource();
-  userWatch.ns = options.watchNamespace;
-  impl->users =
-      std::make_shared<Informer<ServiceUser>>(client, client, userWatch, decodeServiceUser, clock);
+  impl->users = std::make_shared<Informer<ServiceUser>>(
+      client, client, userWatch, options.watchNamespaces, decodeServiceUser, clock);
   ctrl::ReflectorOptions secretWatch;
   secretWatch.resource = ctrl::resources::secret();
-  secretWatch.ns = options.watchNamespace;
   secretWatch.labelSelector =
       std::string(kManagedByLabel) + "=" + kManagedByValue + "," + kTokenLabel;
-  impl->secrets = std::make_shared<Informer<TokenSecret>>(client, client, secretWatch,
-                                                          decodeTokenSecret, clock);
+  impl->secrets = std::make_shared<Informer<TokenSecret>>(
+      client, client, secretWatch, options.watchNamespaces, decodeTokenSecret, clock);
   if (auto s = impl->tokens->addIndex(kByServiceUserIndex, serviceUserIndex); !s.isOk()) return s;
   if (auto s = impl->tokens->addIndex(kByDisplayNameIndex, displayNameIndex); !s.isOk()) return s;
   if (auto s = impl->users->addIndex(kByUserIdIndex, userIdIndex); !s.isOk()) return s;
@@ -200,6 +202,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   managerOptions.httpServerFactory = deps.httpServerFactory;
   managerOptions.gracefulShutdownTimeout = std::chrono::seconds(options.gracefulShutdownSeconds);
   managerOptions.clock = &clock;
+  if (auto s = configureMetricsServing(options, deps, clock, managerOptions); !s.isOk()) return s;
   impl->manager = std::make_unique<ctrl::Manager>(std::move(managerOptions));
   impl->manager->add(impl->tokens);
   impl->manager->add(impl->users);

@@ -23,6 +23,9 @@ struct OperatorDeps {
   ctrl::Client* client = nullptr;  // required; must outlive the operator
   ctrl::Clock* clock = nullptr;    // nullptr: the real clock
   std::function<std::unique_ptr<ctrl::HttpServer>()> httpServerFactory;  // for metrics/probes
+  // For /metrics with --metrics-secure (the default); production passes
+  // ctrl::makeCppRestHttpsServer.
+  std::function<std::unique_ptr<ctrl::HttpServer>(ctrl::HttpServerTlsSource)> httpsServerFactory;
   RandomSource* random = nullptr;  // nullptr: OpenSSL's CSPRNG
 };
 

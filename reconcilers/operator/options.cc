@@ -1,9 +1,41 @@
 #include "operator/options.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
 namespace st {
+namespace {
+
+// A namespace name: an RFC 1123 label.
+bool isNamespaceName(const std::string& s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+ctrl::Status checkWatchNamespaces(const std::vector<std::string>& namespaces) {
+  const auto invalid = [](const std::string& why) {
+    return ctrl::Status(ctrl::Code::kInvalidArgument, "--watch-namespace: " + why);
+  };
+  if (namespaces.size() > kMaxWatchNamespaces) {
+    return invalid("at most " + std::to_string(kMaxWatchNamespaces) + " namespaces");
+  }
+  std::set<std::string> seen;
+  for (const std::string& ns : namespaces) {
+    // The value is quoted only when it is short enough to be a name at all.
+    if (!isNamespaceName(ns)) {
+      return invalid(ns.size() > 63 ? "a namespace name is at most 63 characters"
+                                    : "\"" + ns + "\" is not a namespace name");
+    }
+    if (!seen.insert(ns).second) return invalid("\"" + ns + "\" is given twice");
+  }
+  return ctrl::Status::ok();
+}
+
+}  // namespace
 
 ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
   ParsedOptions parsed;
@@ -20,12 +52,26 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
   app.add_option("--namespace", o.ns,
                  "The operator's own namespace: signing keys, JWKS and leader Lease "
                  "(default: $POD_NAMESPACE or servicetoken-system)");
-  app.add_option("--watch-namespace", o.watchNamespace,
-                 "Watch only this namespace (default: all namespaces)");
+  // Split here rather than by CLI11, which would drop empty items silently.
+  std::vector<std::string> watchLists;
+  app.add_option("--watch-namespace", watchLists,
+                 "Watch only these namespaces, comma-separated or repeated (default: all "
+                 "namespaces)");
   app.add_flag("--leader-elect", o.leaderElect, "Run with leader election on a Lease");
   app.add_option("--leader-election-id", o.leaderElectionId, "Name of the leader Lease");
   app.add_option("--metrics-bind-address", o.metricsBindAddress,
                  "Address of /metrics, e.g. :8080; 0 disables")
+      ->capture_default_str();
+  app.add_flag("--metrics-secure", o.metricsSecure,
+               "Serve /metrics over HTTPS to callers allowed to get /metrics (TokenReview and "
+               "SubjectAccessReview); --metrics-secure=false serves plain HTTP to anyone")
+      ->capture_default_str();
+  app.add_option("--metrics-cert-dir", o.metricsCertDir,
+                 "Directory with the metrics serving certificate and key (default: a "
+                 "self-signed certificate made at start)");
+  app.add_option("--metrics-cert-name", o.metricsCertName, "Certificate file in --metrics-cert-dir")
+      ->capture_default_str();
+  app.add_option("--metrics-key-name", o.metricsKeyName, "Key file in --metrics-cert-dir")
       ->capture_default_str();
   app.add_option("--health-probe-bind-address", o.healthProbeBindAddress,
                  "Address of /healthz and /readyz; 0 disables")
@@ -64,6 +110,20 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
     parsed.output = app.version() + "\n";
   } catch (const CLI::ParseError& e) {
     return ctrl::Status(ctrl::Code::kInvalidArgument, e.what());
+  }
+  if (parsed.exit) return parsed;
+  for (const std::string& list : watchLists) {
+    for (size_t begin = 0;;) {
+      const size_t comma = list.find(',', begin);
+      o.watchNamespaces.push_back(list.substr(begin, comma - begin));
+      if (comma == std::string::npos || o.watchNamespaces.size() > kMaxWatchNamespaces) break;
+      begin = comma + 1;
+    }
+  }
+  if (auto s = checkWatchNamespaces(o.watchNamespaces); !s.isOk()) return s;
+  if (!o.metricsSecure && !o.metricsCertDir.empty()) {
+    return ctrl::Status(ctrl::Code::kInvalidArgument,
+                        "--metrics-cert-dir: needs --metrics-secure (the default)");
   }
   return parsed;
 }

@@ -11,11 +11,19 @@ namespace st {
 struct OperatorOptions {
   std::string kubeconfig;  // "" = $KUBECONFIG, in-cluster, then ~/.kube/config
   std::string context;
-  std::string ns = "servicetoken-system";  // own namespace: keys, JWKS, Lease
-  std::string watchNamespace;              // "" = all namespaces
+  std::string ns = "servicetoken-system";    // own namespace: keys, JWKS, Lease
+  std::vector<std::string> watchNamespaces;  // empty = all namespaces
   bool leaderElect = false;
   std::string leaderElectionId = "servicetoken-operator";
   std::string metricsBindAddress = ":8080";
+  // /metrics over HTTPS, only for callers the API server authenticates
+  // (TokenReview) and authorizes for `get` on /metrics (SubjectAccessReview).
+  bool metricsSecure = true;
+  // tls.crt and tls.key for the metrics server; "" = a self-signed
+  // certificate made at start.
+  std::string metricsCertDir;
+  std::string metricsCertName = "tls.crt";
+  std::string metricsKeyName = "tls.key";
   std::string healthProbeBindAddress = ":8081";
   std::string logFormat = "json";
   std::string logLevel = "info";
@@ -37,7 +45,11 @@ struct ParsedOptions {
   std::string output;  // what to print before exiting
 };
 
-// Parses argv. Errors: InvalidArgument with CLI11's message (names the flag).
+// The most namespaces --watch-namespace takes (one informer per kind each).
+inline constexpr size_t kMaxWatchNamespaces = 64;
+
+// Parses argv. Errors: InvalidArgument with CLI11's message, or ours, naming
+// the flag: e.g. a --watch-namespace entry that is not a namespace name.
 ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv);
 
 }  // namespace st

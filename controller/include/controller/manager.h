@@ -41,6 +41,8 @@
 
 namespace ctrl {
 
+class RequestAuthorizer;  // controller/metrics_auth.h
+
 struct ManagerOptions {
   // "host:port", ":port", or "0" to disable. Equal addresses share one
   // server, except with port 0 (any free port), where each gets its own.
@@ -49,6 +51,13 @@ struct ManagerOptions {
   // Makes the HTTP servers; production passes makeCppRestHttpServer. Needed
   // only when an address is not "0".
   std::function<std::unique_ptr<HttpServer>()> httpServerFactory;
+  // Makes the metrics server instead, when set (e.g. an HTTPS server); a
+  // probe address equal to the metrics address shares that server.
+  std::function<std::unique_ptr<HttpServer>()> metricsServerFactory;
+  // When set, /metrics answers only callers it allows (metrics_auth.h): 401
+  // without an accepted bearer token, 403 without `get` on /metrics. Null:
+  // /metrics is open to anyone who can reach it.
+  std::shared_ptr<RequestAuthorizer> metricsAuthorizer;
   // How long start() waits, after stop, for runnables to return.
   Duration gracefulShutdownTimeout = std::chrono::seconds(30);
   // How long start() waits for the sync checks before giving up (Timeout).

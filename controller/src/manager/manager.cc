@@ -14,6 +14,7 @@
 
 #include "controller/log.h"
 #include "controller/metrics.h"
+#include "controller/metrics_auth.h"
 #include "manager/runnable_group.h"
 
 namespace ctrl {
@@ -166,12 +167,14 @@ struct Manager::Core {
 
   StatusOr<std::unique_ptr<HttpServer>> startServer(const std::string& address, bool metrics,
                                                     bool probes) {
-    if (!options.httpServerFactory) {
+    if (!options.httpServerFactory && !(metrics && options.metricsServerFactory)) {
       return errorStatus(Code::kInvalidArgument,
                          "an HTTP address is set but ManagerOptions.httpServerFactory is empty");
     }
-    std::unique_ptr<HttpServer> server = options.httpServerFactory();
-    if (metrics) server->handle("/metrics", [](const std::string&) { return serveMetrics(); });
+    std::unique_ptr<HttpServer> server = metrics && options.metricsServerFactory
+                                             ? options.metricsServerFactory()
+                                             : options.httpServerFactory();
+    if (metrics) registerMetrics(*server);
     if (probes) {
       healthz.registerOn(*server);
       readyz.registerOn(*server);
@@ -184,6 +187,16 @@ struct Manager::Core {
         "Serving HTTP",
         {{"address", address}, {"port", server->port()}, {"metrics", metrics}, {"probes", probes}});
     return server;
+  }
+
+  void registerMetrics(HttpServer& server) {
+    const HttpHandler serve = [](const std::string&) { return serveMetrics(); };
+    if (!options.metricsAuthorizer) {
+      server.handle("/metrics", serve);
+      return;
+    }
+    metricsEndpoint = std::make_unique<AuthorizedEndpoint>(options.metricsAuthorizer, serve);
+    server.handleAsync("/metrics", metricsEndpoint->handler());
   }
 
   Status startServers() {
@@ -210,6 +223,7 @@ struct Manager::Core {
   void stopServers() {
     for (const auto& server : servers) server->stop();
     servers.clear();
+    metricsEndpoint.reset();  // after the servers: it answers what they still hold
     metricsPort = 0;
     probePort = 0;
   }
@@ -239,6 +253,7 @@ struct Manager::Core {
   internal::RunnableGroup leaderGroup{mu, cv};
   // Only touched by start().
   std::vector<std::unique_ptr<HttpServer>> servers;
+  std::unique_ptr<AuthorizedEndpoint> metricsEndpoint;
 };
 
 Manager::Manager(ManagerOptions options) : core_(std::make_shared<Core>(std::move(options))) {

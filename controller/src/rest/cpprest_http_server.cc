@@ -1,5 +1,11 @@
 // The cpprestsdk-backed HttpServer (http_listener) for /metrics, /healthz and
-// /readyz: exact-path GET handlers, 404 for other paths, 405 for other methods.
+// /readyz: exact-path GET handlers (synchronous or asynchronous), 404 for
+// other paths, 405 for other methods; plain HTTP or HTTPS.
+//
+// HTTPS: cpprest builds a fresh OpenSSL context for every connection and lets
+// us configure it in a callback. The material is parsed once per version the
+// TLS source hands out (TlsSetup, shared by reference count) and installed by
+// reference in each context.
 //
 // Port 0: http_listener cannot report the port it bound, so start() first
 // binds a socket to port 0 to learn a free port, closes it, and listens there.
@@ -7,8 +13,10 @@
 // a fresh port a few times. Fine for tests, which are the only users of port 0.
 #include <cpprest/http_listener.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <charconv>
 #include <map>
 #include <memory>
@@ -16,6 +24,8 @@
 #include <vector>
 
 #include "controller/http_server.h"
+#include "rest/pem.h"
+#include "rest/tls_setup.h"
 
 namespace ctrl {
 namespace {
@@ -80,9 +90,92 @@ void setBody(http_response& response, const std::string& body, const std::string
   response.headers().set_content_type(contentType);
 }
 
+// The parsed form of what an HttpServerTlsSource returns, re-parsed only when
+// it returns a new pointer. Thread-safe.
+class ServingTls {
+ public:
+  explicit ServingTls(HttpServerTlsSource source) : source_(std::move(source)) {}
+
+  // Parses the current material. Errors: InvalidArgument, naming what is
+  // wrong but never quoting the material.
+  Status load() {
+    std::shared_ptr<const HttpServerTls> material = source_ ? source_() : nullptr;
+    if (material == nullptr) {
+      return errorStatus(Code::kInvalidArgument, "no TLS material to serve with");
+    }
+    std::lock_guard lock(mu_);
+    if (material == material_ && setup_ != nullptr) return Status::ok();
+    auto setup = parse(*material);
+    if (!setup.isOk()) return setup.status();
+    material_ = std::move(material);
+    setup_ = std::move(setup).value();
+    return Status::ok();
+  }
+
+  // The setup to use for a new connection: the current material's, or the
+  // last good one when the current one does not parse.
+  std::shared_ptr<const rest::TlsSetup> current() {
+    (void)load();  // a bad renewal keeps the previous material
+    std::lock_guard lock(mu_);
+    return setup_;
+  }
+
+ private:
+  static StatusOr<std::shared_ptr<const rest::TlsSetup>> parse(const HttpServerTls& tls) {
+    if (Status s = rest::checkCertificatesPem(tls.certificatePem); !s.isOk()) {
+      return s.withContext("serving certificate");
+    }
+    if (Status s = rest::checkPrivateKeyPem(tls.privateKeyPem); !s.isOk()) {
+      return s.withContext("serving key");
+    }
+    if (Status s = rest::checkKeyMatchesCertificate(tls.certificatePem, tls.privateKeyPem);
+        !s.isOk()) {
+      return s.withContext("serving key");
+    }
+    // TlsSetup presents a certificate and key the way a client does; a
+    // server context takes them the same way.
+    auto setup = rest::TlsSetup::parse("", tls.certificatePem, tls.privateKeyPem);
+    if (!setup.isOk()) return setup.status().withContext("serving certificate");
+    return setup;
+  }
+
+  HttpServerTlsSource source_;
+  std::mutex mu_;
+  std::shared_ptr<const HttpServerTls> material_;  // guarded by mu_
+  std::shared_ptr<const rest::TlsSetup> setup_;    // guarded by mu_
+};
+
+// Replies once: the first call sends, later ones do nothing. Shared by the
+// copies of an HttpReply.
+class OnceReply {
+ public:
+  explicit OnceReply(http_request request) : request_(std::move(request)) {}
+  void send(const http_response& response) {
+    if (sent_.exchange(true)) return;
+    try {
+      // Observe the outcome: an unobserved failed pplx task terminates the
+      // process (a client that hung up is not our problem).
+      request_.reply(response).then([](pplx::task<void> done) {
+        try {
+          done.get();
+        } catch (...) {
+        }
+      });
+    } catch (...) {
+      // The listener is gone: nobody is waiting for this reply.
+    }
+  }
+
+ private:
+  http_request request_;
+  std::atomic<bool> sent_{false};
+};
+
 class CppRestHttpServer final : public HttpServer {
  public:
   CppRestHttpServer() = default;
+  explicit CppRestHttpServer(HttpServerTlsSource tls)
+      : tls_(std::make_shared<ServingTls>(std::move(tls))) {}
   ~CppRestHttpServer() override { stop(); }
   CppRestHttpServer(const CppRestHttpServer&) = delete;
   CppRestHttpServer& operator=(const CppRestHttpServer&) = delete;
@@ -90,6 +183,10 @@ class CppRestHttpServer final : public HttpServer {
   void handle(const std::string& path, HttpHandler handler) override {
     std::lock_guard lock(mu_);
     handlers_[path] = std::move(handler);
+  }
+  void handleAsync(const std::string& path, AsyncHttpHandler handler) override {
+    std::lock_guard lock(mu_);
+    asyncHandlers_[path] = std::move(handler);
   }
 
   Status start(const std::string& address) override;
@@ -102,9 +199,12 @@ class CppRestHttpServer final : public HttpServer {
  private:
   Status listen(const std::string& host, int port);
   void serve(const http_request& request) const;
+  static void serveAsync(const http_request& request, const AsyncHttpHandler& handler);
 
   mutable std::mutex mu_;
   std::map<std::string, HttpHandler> handlers_;
+  std::map<std::string, AsyncHttpHandler> asyncHandlers_;
+  std::shared_ptr<ServingTls> tls_;  // null: plain HTTP
   std::unique_ptr<http_listener> listener_;
   int port_ = 0;
 };
@@ -116,6 +216,9 @@ Status CppRestHttpServer::start(const std::string& address) {
   {
     std::lock_guard lock(mu_);
     if (listener_) return errorStatus(Code::kInvalidArgument, "server already started");
+  }
+  if (tls_ != nullptr) {
+    if (Status s = tls_->load(); !s.isOk()) return s;
   }
   if (parsed->port != 0) return listen(parsed->host, parsed->port);
   Status last;
@@ -129,9 +232,19 @@ Status CppRestHttpServer::start(const std::string& address) {
 }
 
 Status CppRestHttpServer::listen(const std::string& host, int port) {
-  const std::string url = "http://" + urlHost(host) + ":" + std::to_string(port) + "/";
+  const std::string scheme = tls_ != nullptr ? "https://" : "http://";
+  const std::string url = scheme + urlHost(host) + ":" + std::to_string(port) + "/";
   try {
-    auto listener = std::make_unique<http_listener>(web::uri(url));
+    web::http::experimental::listener::http_listener_config config;
+    if (tls_ != nullptr) {
+      // Runs for every new connection, on a library thread. A context left
+      // without a certificate fails its handshake; it never throws.
+      config.set_ssl_context_callback([tls = tls_](boost::asio::ssl::context& ctx) {
+        const std::shared_ptr<const rest::TlsSetup> setup = tls->current();
+        if (setup != nullptr) (void)setup->applyTo(ctx.native_handle());
+      });
+    }
+    auto listener = std::make_unique<http_listener>(web::uri(url), config);
     listener->support([this](http_request request) { serve(request); });
     listener->open().wait();
     std::lock_guard lock(mu_);
@@ -146,6 +259,18 @@ Status CppRestHttpServer::listen(const std::string& host, int port) {
 // Runs on a library thread: the handlers are quick by contract, and nothing
 // here waits on a task.
 void CppRestHttpServer::serve(const http_request& request) const {
+  if (request.method() == web::http::methods::GET) {
+    AsyncHttpHandler async;
+    {
+      std::lock_guard lock(mu_);
+      auto it = asyncHandlers_.find(request.relative_uri().path());
+      if (it != asyncHandlers_.end()) async = it->second;
+    }
+    if (async) {
+      serveAsync(request, async);
+      return;
+    }
+  }
   http_response response;
   if (request.method() != web::http::methods::GET) {
     response.set_status_code(web::http::status_codes::MethodNotAllowed);
@@ -180,6 +305,26 @@ void CppRestHttpServer::serve(const http_request& request) const {
   });
 }
 
+void CppRestHttpServer::serveAsync(const http_request& request, const AsyncHttpHandler& handler) {
+  HttpServerRequest info;
+  info.path = request.relative_uri().path();
+  const auto& headers = request.headers();
+  if (auto it = headers.find(web::http::header_names::authorization); it != headers.end()) {
+    info.authorization = it->second;
+  }
+  auto once = std::make_shared<OnceReply>(request);
+  HttpReply reply = [once](HttpServerResponse out) {
+    http_response response(static_cast<web::http::status_code>(out.status));
+    setBody(response, out.body, out.contentType);
+    once->send(response);
+  };
+  try {
+    handler(info, reply);
+  } catch (const std::exception&) {
+    once->send(http_response(web::http::status_codes::InternalError));
+  }
+}
+
 void CppRestHttpServer::stop() {
   std::unique_ptr<http_listener> listener;
   {
@@ -199,6 +344,10 @@ void CppRestHttpServer::stop() {
 
 std::unique_ptr<HttpServer> makeCppRestHttpServer() {
   return std::make_unique<CppRestHttpServer>();
+}
+
+std::unique_ptr<HttpServer> makeCppRestHttpsServer(HttpServerTlsSource tls) {
+  return std::make_unique<CppRestHttpServer>(std::move(tls));
 }
 
 }  // namespace ctrl

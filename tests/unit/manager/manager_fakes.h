@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -201,6 +202,7 @@ class FakeHttpServers {
  public:
   struct Server {
     std::map<std::string, ctrl::HttpHandler> handlers;
+    std::map<std::string, ctrl::AsyncHttpHandler> asyncHandlers;
     std::string address;
     bool started = false;
     bool stopped = false;
@@ -225,15 +227,34 @@ class FakeHttpServers {
   }
   std::vector<std::string> paths(size_t i) const {
     std::vector<std::string> out;
-    for (const auto& [path, handler] : server(i).handlers) out.push_back(path);
+    const Server s = server(i);
+    for (const auto& [path, handler] : s.handlers) out.push_back(path);
+    for (const auto& [path, handler] : s.asyncHandlers) out.push_back(path);
+    std::sort(out.begin(), out.end());
     return out;
   }
   // Calls server i's handler for `path` (a 404 when there is none).
   ctrl::HttpServerResponse get(size_t i, const std::string& path) const {
+    return get(i, ctrl::HttpServerRequest{path, ""});
+  }
+  // As above with request headers; waits for an asynchronous handler's reply.
+  ctrl::HttpServerResponse get(size_t i, const ctrl::HttpServerRequest& request) const {
     const Server s = server(i);
-    const auto it = s.handlers.find(path);
-    if (it == s.handlers.end()) return {404, "text/plain", "404 page not found"};
-    return it->second(path);
+    if (const auto it = s.handlers.find(request.path); it != s.handlers.end()) {
+      return it->second(request.path);
+    }
+    const auto async = s.asyncHandlers.find(request.path);
+    if (async == s.asyncHandlers.end()) return {404, "text/plain", "404 page not found"};
+    auto reply = std::make_shared<std::promise<ctrl::HttpServerResponse>>();
+    auto once = std::make_shared<std::once_flag>();
+    async->second(request, [reply, once](ctrl::HttpServerResponse r) {
+      std::call_once(*once, [&] { reply->set_value(std::move(r)); });
+    });
+    auto future = reply->get_future();
+    if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      return {599, "text/plain", "no reply"};
+    }
+    return future.get();
   }
 
  private:
@@ -247,6 +268,10 @@ class FakeHttpServers {
     void handle(const std::string& path, ctrl::HttpHandler handler) override {
       std::lock_guard lock(owner_.mu_);
       state_->handlers[path] = std::move(handler);
+    }
+    void handleAsync(const std::string& path, ctrl::AsyncHttpHandler handler) override {
+      std::lock_guard lock(owner_.mu_);
+      state_->asyncHandlers[path] = std::move(handler);
     }
     ctrl::Status start(const std::string& address) override {
       std::lock_guard lock(owner_.mu_);

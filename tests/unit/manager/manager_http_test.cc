@@ -5,6 +5,7 @@
 
 #include "controller/manager.h"
 #include "controller/metrics.h"
+#include "controller/metrics_auth.h"
 #include "manager_fakes.h"
 
 namespace mgrtest {
@@ -152,6 +153,50 @@ TEST_F(ManagerHttpTest, FailingHealthzCheckIsListedWithoutItsReason) {
   EXPECT_THAT(response.body, Not(HasSubstr("secret detail")));
   EXPECT_EQ(servers_.get(0, "/healthz/ping").body, "ok");
   ASSERT_TRUE(stopAndWait(result).isOk());
+}
+
+// Allows one token, refuses every other.
+class OneTokenAuthorizer final : public ctrl::RequestAuthorizer {
+ public:
+  ctrl::StatusOr<ctrl::AccessReview> authorize(std::string_view authorization,
+                                               std::string_view verb,
+                                               std::string_view path) override {
+    if (authorization == "Bearer good" && verb == "get" && path == "/metrics") {
+      return ctrl::AccessReview{ctrl::AccessDecision::kAllowed, "prometheus"};
+    }
+    if (authorization == "Bearer other") {
+      return ctrl::AccessReview{ctrl::AccessDecision::kForbidden, "other"};
+    }
+    return ctrl::AccessReview{};
+  }
+};
+
+TEST_F(ManagerHttpTest, AuthorizedMetricsUseTheirOwnServerAndAnswerOnlyAllowedCallers) {
+  FakeHttpServers secure;
+  ctrl::ManagerOptions opts = options(":8443", ":8081");
+  opts.metricsServerFactory = secure.factory();
+  opts.metricsAuthorizer = std::make_shared<OneTokenAuthorizer>();
+  ctrl::Manager mgr(std::move(opts));
+  mgr.add(std::make_shared<FakeRunnable>("cache", journal_));
+  auto result = startAsync(mgr);
+  ASSERT_TRUE(journal_->waitFor("start cache"));
+  // /metrics on the metrics factory's server; probes on the plain one.
+  ASSERT_EQ(secure.count(), 1u);
+  EXPECT_EQ(secure.server(0).address, ":8443");
+  EXPECT_THAT(secure.paths(0), ElementsAre("/metrics"));
+  EXPECT_TRUE(secure.server(0).handlers.empty()) << "served asynchronously, off the server threads";
+  ASSERT_EQ(servers_.count(), 1u);
+  EXPECT_EQ(servers_.server(0).address, ":8081");
+  EXPECT_EQ(mgr.metricsPort(), secure.server(0).port);
+
+  const ctrl::HttpServerResponse allowed =
+      secure.get(0, ctrl::HttpServerRequest{"/metrics", "Bearer good"});
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_THAT(allowed.body, HasSubstr("# TYPE"));
+  EXPECT_EQ(secure.get(0, ctrl::HttpServerRequest{"/metrics", "Bearer other"}).status, 403);
+  EXPECT_EQ(secure.get(0, ctrl::HttpServerRequest{"/metrics", ""}).status, 401);
+  ASSERT_TRUE(stopAndWait(result).isOk());
+  EXPECT_TRUE(secure.server(0).stopped);
 }
 
 TEST_F(ManagerHttpTest, MetricsServesTheSharedRegistry) {
