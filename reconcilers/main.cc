@@ -7,6 +7,7 @@
 #include "controller/signals.h"
 #include "controller/transport.h"
 #include "operator/operator.h"
+#include "operator/probe.h"
 
 namespace {
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     return parsed->exitCode;
   }
   const st::OperatorOptions& options = parsed->options;
+  if (!options.probeUrl.empty()) return st::runProbe(options.probeUrl, std::cout, std::cerr);
   if (auto s = ctrl::log::setupLogging(options.logFormat, options.logLevel); !s.isOk()) {
     std::cerr << s.message() << "\n";
     return 2;

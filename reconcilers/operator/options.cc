@@ -100,6 +100,8 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
   app.add_option("--graceful-shutdown-timeout", o.gracefulShutdownSeconds,
                  "Seconds to wait for work in flight on SIGTERM")
       ->check(CLI::Range(1, 600));
+  app.add_option("--probe", o.probeUrl,
+                 "Only GET this http:// URL and exit 0 on a 2xx answer (for `helm test`)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -36,6 +36,8 @@ struct OperatorOptions {
   std::string signingAlgorithm = "EdDSA";  // or ES256
   std::string jwksConfigMap = "servicetoken-jwks";
   int gracefulShutdownSeconds = 30;
+  // When set: GET this URL, exit 0 on 2xx, and do nothing else (probe.h).
+  std::string probeUrl;
 };
 
 struct ParsedOptions {
