@@ -8,6 +8,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "policy/issue_policy.h"
+
 namespace st {
 
 struct TokenMetrics::Impl {
@@ -76,7 +78,20 @@ TokenMetrics::TokenMetrics(prometheus::Registry& r)
               .Help("Secrets carrying the operator's labels whose token was not verifiably minted "
                     "by this operator for that ServiceToken")
               .Register(r),
-          {}}) {}
+          {}}) {
+  // Every counter exists from the start at 0, for every reason (as
+  // controller-runtime does for its results): rate() and dashboards see a
+  // series before the first event, and an alert can tell "none" from "not
+  // exported". The reasons run from kInitial to kRenewalDue, the last one.
+  for (int i = 0; i <= static_cast<int>(TriggerReason::kRenewalDue); ++i) {
+    const std::string reason = triggerReasonName(static_cast<TriggerReason>(i));
+    impl_->mints.Add({{"reason", reason}});
+    impl_->errors.Add({{"reason", reason}});
+  }
+  impl_->rotations.Add({});
+  impl_->guardRefusals.Add({});
+  impl_->adoptionRefusals.Add({});
+}
 
 TokenMetrics::~TokenMetrics() = default;
 
