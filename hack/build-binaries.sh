@@ -17,12 +17,16 @@ set -euo pipefail
 KUBE_VERSION=v1.37.2
 ETCD_VERSION=v3.6.13
 HELM_VERSION=v3.22.0
+# The Kubernetes minor of helm's client-go (hack/gomod/helm/go.sum): helm's
+# release build bakes it in as the default for `helm template` and
+# `helm lint`; without it they assume v1.20 and refuse the chart's kubeVersion.
+HELM_K8S_MINOR=37
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache_root=${SERVICETOKEN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/servicetoken-operator}
 kube_dir=$cache_root/kubernetes-$KUBE_VERSION
 etcd_dir=$cache_root/etcd-$ETCD_VERSION
-helm_dir=$cache_root/helm-$HELM_VERSION
+helm_dir=$cache_root/helm-$HELM_VERSION-k8s1.$HELM_K8S_MINOR
 
 log() { echo "build-binaries: $*" >&2; }
 
@@ -74,8 +78,12 @@ build_etcd() {
 }
 
 build_helm() {
+  local k8s="-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1"
+  k8s+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$HELM_K8S_MINOR"
+  k8s+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1"
+  k8s+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$HELM_K8S_MINOR"
   go_build "$here/gomod/helm" "$helm_dir" helm helm.sh/helm/v3/cmd/helm \
-    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $k8s"
 }
 
 # pick OVERRIDE DEFAULT: an explicit override wins, else KUBEBUILDER_ASSETS, else ours.

@@ -1,7 +1,8 @@
 // The operator's pod passes Pod Security "restricted" on a real
 // kube-apiserver: the rendered Deployment's pod template, submitted as a Pod
 // to a namespace enforcing `restricted`, is admitted, and the same Pod with
-// one violation is rejected (so this test can fail).
+// one violation is rejected (so this test can fail). So is the `helm test`
+// Pod.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -69,6 +70,28 @@ TEST_F(ChartPodSecurity, OperatorPodIsAdmittedUnderRestricted) {
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("pod/operator-pod created (server dry run)"));
   EXPECT_THAT(r.err, Not(HasSubstr("PodSecurity")));
+}
+
+TEST_F(ChartPodSecurity, HelmTestPodIsAdmittedUnderRestricted) {
+  ProcessResult rendered =
+      helmTemplate("st", kNamespace, {"--show-only", "templates/tests/test-readyz.yaml"});
+  ASSERT_EQ(rendered.exitCode, 0) << rendered.err;
+  ProcessResult r =
+      sharedControlPlane().kubectl({"create", "--dry-run=server", "-f", "-"}, rendered.out);
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_THAT(r.out,
+              HasSubstr("pod/st-servicetoken-operator-test-readyz created (server dry run)"));
+  EXPECT_THAT(r.err, Not(HasSubstr("PodSecurity")));
+
+  // The control: the same Pod running as root is refused.
+  ProcessResult root = helmTemplate(
+      "st", kNamespace,
+      {"--show-only", "templates/tests/test-readyz.yaml", "--set",
+       "podSecurityContext.runAsNonRoot=false", "--set", "securityContext.runAsNonRoot=false"});
+  ASSERT_EQ(root.exitCode, 0) << root.err;
+  r = sharedControlPlane().kubectl({"create", "--dry-run=server", "-f", "-"}, root.out);
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.err, HasSubstr("violates PodSecurity \"restricted:latest\""));
 }
 
 TEST_F(ChartPodSecurity, PodWithPrivilegeEscalationIsRejected) {

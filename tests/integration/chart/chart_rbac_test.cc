@@ -1,9 +1,10 @@
 // The chart's RBAC grants the operator exactly the API calls it makes, on a
 // real kube-apiserver: `kubectl auth can-i --list` as the operator's
 // ServiceAccount equals the checked-in expected-can-i-*.txt files, cluster-wide
-// and with watchNamespaces; no operator role holds delete, escalate, bind,
-// impersonate or wildcards; servicetoken-viewer and servicetoken-admin never
-// reach Secrets.
+// and with two watchNamespaces (a third namespace stays out of reach); no
+// operator role holds delete, escalate, bind, impersonate or wildcards;
+// servicetoken-viewer and servicetoken-admin never reach Secrets; the
+// metrics-reader ClusterRole lets exactly its subjects get /metrics.
 //
 // After an intended RBAC change, regenerate the expected files with
 //   ST_UPDATE_EXPECTED=1 ./integration_chart --gtest_filter='ChartRbac.*'
@@ -84,7 +85,8 @@ class ChartRbac : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ASSERT_TRUE(installChartCrds());
-    for (const char* ns : {"st-rbac", "st-rbac-ns", "st-rbac-team"}) {
+    for (const char* ns :
+         {"st-rbac", "st-rbac-ns", "st-rbac-team", "st-rbac-team2", "st-rbac-mon"}) {
       ASSERT_TRUE(applyNamespace(ns));
     }
   }
@@ -133,24 +135,60 @@ TEST_F(ChartRbac, ClusterWideOperatorCanDoExactlyWhatItNeeds) {
   expectCanIList(sa, "st-rbac", "cluster-wide-release-namespace");
   expectCanIList(sa, "default", "cluster-wide-other-namespace");
 
+  // TokenReview and SubjectAccessReview, for the secure metrics endpoint.
+  EXPECT_EQ(canI(sa, "create", "tokenreviews.authentication.k8s.io", "default"), "yes");
+  EXPECT_EQ(canI(sa, "create", "subjectaccessreviews.authorization.k8s.io", "default"), "yes");
+
   GrantCheck grants = checkOperatorGrants(objects, "st-rbac", "st-servicetoken-operator");
-  EXPECT_EQ(grants.roles, 2) << "the ClusterRole and the release-namespace Role";
+  EXPECT_EQ(grants.roles, 3) << "the ClusterRole, the metrics-auth ClusterRole and the "
+                                "release-namespace Role";
   EXPECT_THAT(grants.problems, IsEmpty());
 }
 
 TEST_F(ChartRbac, NamespacedOperatorReachesOnlyItsNamespaces) {
   std::vector<Json> objects;
-  ASSERT_TRUE(renderAndApply("stn", "st-rbac-ns", {"--set", "watchNamespaces[0]=st-rbac-team"},
+  ASSERT_TRUE(renderAndApply("stn", "st-rbac-ns",
+                             {"--set", "watchNamespaces={st-rbac-team,st-rbac-team2}"},
                              /*dryRun=*/false, &objects));
   const std::string sa = "system:serviceaccount:st-rbac-ns:stn-servicetoken-operator";
   expectCanIList(sa, "st-rbac-team", "namespaced-watched-namespace");
+  expectCanIList(sa, "st-rbac-team2", "namespaced-watched-namespace");
   expectCanIList(sa, "default", "namespaced-other-namespace");
   EXPECT_EQ(canI(sa, "list", "secrets", "default"), "no");
   EXPECT_EQ(canI(sa, "list", "secrets", "st-rbac-team"), "yes");
+  EXPECT_EQ(canI(sa, "list", "servicetokens.servicetoken.dev", "st-rbac-team2"), "yes");
+  EXPECT_EQ(canI(sa, "list", "servicetokens.servicetoken.dev", "st-rbac"), "no");
 
   GrantCheck grants = checkOperatorGrants(objects, "st-rbac-ns", "stn-servicetoken-operator");
-  EXPECT_EQ(grants.roles, 2) << "the watch Role and the release-namespace Role";
+  EXPECT_EQ(grants.roles, 4) << "two watch Roles, the metrics-auth ClusterRole and the "
+                                "release-namespace Role";
   EXPECT_THAT(grants.problems, IsEmpty());
+}
+
+TEST_F(ChartRbac, MetricsReaderMayGetMetricsAndNothingElse) {
+  std::vector<Json> objects;
+  ASSERT_TRUE(renderAndApply(
+      "stm", "st-rbac-mon",
+      {"--set", "metrics.reader.subjects[0].kind=ServiceAccount", "--set",
+       "metrics.reader.subjects[0].name=prometheus", "--set",
+       "metrics.reader.subjects[0].namespace=st-rbac-mon", "--set", "userRoles.create=false"},
+      /*dryRun=*/false, &objects));
+  Json reader = findObject(objects, "ClusterRole", "stm-servicetoken-operator-metrics-reader");
+  ASSERT_FALSE(reader.is_null());
+  ASSERT_EQ(reader["rules"].size(), 1u);
+  EXPECT_EQ(reader["rules"][0]["nonResourceURLs"], Json::array({"/metrics"}));
+  EXPECT_EQ(reader["rules"][0]["verbs"], Json::array({"get"}));
+
+  const auto canGet = [](const std::string& user, const std::string& url) {
+    ProcessResult r = sharedControlPlane().kubectl({"auth", "can-i", "get", url, "--as", user});
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  const std::string prometheus = "system:serviceaccount:st-rbac-mon:prometheus";
+  const std::string other = "system:serviceaccount:st-rbac-mon:other";
+  EXPECT_EQ(canGet(prometheus, "/metrics"), "yes");
+  EXPECT_EQ(canGet(other, "/metrics"), "no");
+  EXPECT_EQ(canGet(prometheus, "/debug/pprof"), "no");
+  EXPECT_EQ(canI(prometheus, "list", "secrets", "st-rbac-mon"), "no");
 }
 
 TEST_F(ChartRbac, GrantCheckFlagsDangerousRules) {

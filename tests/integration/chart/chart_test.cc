@@ -1,8 +1,11 @@
 // The Helm chart is well-formed without a cluster: `helm lint --strict`
 // passes with every optional feature on, values.schema.json rejects bad
-// values naming the field, and the chart's CRDs are an exact copy of crds/
+// values naming the field, kubeVersion refuses clusters older than the chart
+// supports, every templated argument is quoted (a value is one argument
+// whatever it holds), and the chart's CRDs are an exact copy of crds/
 // (hack/check-chart-crds.sh, which also catches a drifted copy). When the
-// operator binary is built, every flag the Deployment passes is one it knows.
+// operator binary is built, every flag the Deployment and the `helm test`
+// Pod pass is one it knows.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -25,8 +28,12 @@ const std::vector<std::string> kEverythingOn = {
     "--set", "metrics.serviceMonitor.enabled=true",
     "--set", "metrics.prometheusRule.enabled=true",
     "--set", "networkPolicy.enabled=true",
-    "--set", "watchNamespaces[0]=team-a",
-    "--set", "networkPolicy.apiServer.cidrs[0]=10.0.0.1/32"};
+    "--set", "watchNamespaces={team-a,team-b}",
+    "--set", "networkPolicy.apiServer.cidrs[0]=10.0.0.1/32",
+    "--set", "metrics.certSecret=metrics-cert",
+    "--set", "metrics.reader.subjects[0].kind=ServiceAccount",
+    "--set", "metrics.reader.subjects[0].name=prometheus",
+    "--set", "metrics.reader.subjects[0].namespace=monitoring"};
 
 TEST(ChartLint, PassesPlainAndStrictWithEveryOptionalFeature) {
   ProcessResult r = helm({"lint", chartDir()});
@@ -38,6 +45,13 @@ TEST(ChartLint, PassesPlainAndStrictWithEveryOptionalFeature) {
   r = helm(args);
   EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("1 chart(s) linted, 0 chart(s) failed"));
+}
+
+// "ns-0,ns-1,...": `count` namespace names for --set 'watchNamespaces={...}'.
+std::string manyNamespaces(int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) out += (i == 0 ? "" : ",") + ("ns-" + std::to_string(i));
+  return out;
 }
 
 struct BadValue {
@@ -52,7 +66,8 @@ TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
       {{"--set", "replicaCount=0"}, "replicaCount"},
       {{"--set", "workers=65"}, "workers"},
       {{"--set", "gracefulShutdownTimeout=601"}, "gracefulShutdownTimeout"},
-      {{"--set", "watchNamespaces={team-a,team-b}"}, "watchNamespaces"},
+      {{"--set", "watchNamespaces={team-a,team-a}"}, "watchNamespaces"},
+      {{"--set", "watchNamespaces={" + manyNamespaces(65) + "}"}, "watchNamespaces"},
       {{"--set", "watchNamespaces[0]=Not_A_Namespace"}, "watchNamespaces"},
       {{"--set", "image.pullPolicy=Sometimes"}, "pullPolicy"},
       {{"--set", "replicas=3"}, "replicas"},  // a typo of replicaCount
@@ -64,6 +79,15 @@ TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
       {{"--set", "admissionPolicies.validationActions={Deny,Warn}"}, "validationActions"},
       {{"--set", "admissionPolicies.validationActions={Refuse}"}, "validationActions"},
       {{"--set", "admissionPolicies.scim.enabled=false"}, "scim"},
+      {{"--set", "metrics.secure=false", "--set", "metrics.certSecret=c"}, "metrics.certSecret"},
+      {{"--set", "metrics.reader.subjects[0].kind=Robot", "--set",
+        "metrics.reader.subjects[0].name=r"},
+       "kind"},
+      {{"--set", "metrics.reader.subjects[0].kind=ServiceAccount", "--set",
+        "metrics.reader.subjects[0].name=prometheus"},
+       "needs a namespace"},
+      {{"--set", "metrics.prometheusRule.renewalOverdueMinutes=0"}, "renewalOverdueMinutes"},
+      {{"--set", "grafanaDashboard.namespace=Not_A_Namespace"}, "namespace"},
   };
   for (const BadValue& bad : kBad) {
     SCOPED_TRACE(bad.set.back());
@@ -76,6 +100,8 @@ TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
            {},
            {"--set", "logging.format=text", "--set", "signing.algorithm=ES256"},
            {"--set", "watchNamespaces[0]=team-a"},
+           {"--set", "watchNamespaces={" + manyNamespaces(64) + "}"},
+           {"--set", "metrics.secure=false"},
            {"--set", "leaderElection.enabled=false", "--set", "replicaCount=1"},
            {"--set", "kubeApiClient.qps=20", "--set", "kubeApiClient.burst=40"},
            {"--set", "admissionPolicies.validationActions={Warn,Audit}", "--set",
@@ -90,13 +116,14 @@ TEST(ChartValues, DeploymentFlagsAreOnesTheOperatorBinaryKnows) {
   if (!std::filesystem::exists(binary)) GTEST_SKIP() << "not built: " << binary;
   ProcessResult help = runProcess({binary, "--help"});
   ASSERT_EQ(help.exitCode, 0) << help.err;
-  ProcessResult r =
-      helmTemplate("st", "st-system",
-                   {"--set", "watchNamespaces[0]=team-a", "--set", "kubeApiClient.qps=20", "--set",
-                    "kubeApiClient.burst=40", "--show-only", "templates/deployment.yaml"});
+  ProcessResult r = helmTemplate(
+      "st", "st-system",
+      {"--set", "watchNamespaces={team-a,team-b}", "--set", "kubeApiClient.qps=20", "--set",
+       "kubeApiClient.burst=40", "--set", "metrics.certSecret=metrics-cert", "--show-only",
+       "templates/deployment.yaml", "--show-only", "templates/tests/test-readyz.yaml"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  // The container's args are the only lines of the form "- --flag[=value]".
-  const std::regex argLine(R"(^\s*- (--[a-z-]+)(=.*)?$)");
+  // The containers' args are the only lines of the form "- "--flag[=value]"".
+  const std::regex argLine(R"(^\s*- "(--[a-z-]+)(=.*)?"$)");
   std::istringstream lines(r.out);
   int flags = 0;
   for (std::string line; std::getline(lines, line);) {
@@ -105,7 +132,58 @@ TEST(ChartValues, DeploymentFlagsAreOnesTheOperatorBinaryKnows) {
     ++flags;
     EXPECT_THAT(help.out, HasSubstr(m[1].str() + " ")) << line;
   }
-  EXPECT_GE(flags, 15);
+  EXPECT_GE(flags, 20);
+  for (const char* flag : {"--watch-namespace=team-a,team-b", "--metrics-secure=true",
+                           "--metrics-cert-dir=", "--probe"}) {
+    EXPECT_THAT(r.out, HasSubstr(flag));
+  }
+}
+
+TEST(ChartValues, EveryTemplatedArgumentIsQuotedAndStaysOneArgument) {
+  // Values with spaces, quotes and YAML syntax in them.
+  ProcessResult r =
+      helmTemplate("st", "st-system",
+                   {"--set", "token.audience=a b: c", "--set-string", "logging.level=info", "--set",
+                    "extraArgs[0]=--context=x #y", "--set", "token.issuerUrl=https://x/\\\"q\\\"",
+                    "--show-only", "templates/deployment.yaml"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // Every item of every args list is a double-quoted scalar.
+  std::istringstream lines(r.out);
+  bool inArgs = false;
+  int args = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("args:") != std::string::npos) {
+      inArgs = true;
+      continue;
+    }
+    if (!inArgs) continue;
+    const size_t dash = line.find_first_not_of(' ');
+    if (dash == std::string::npos || line.compare(dash, 2, "- ") != 0) {
+      inArgs = false;
+      continue;
+    }
+    ++args;
+    EXPECT_EQ(line.substr(dash, 3), "- \"") << line;
+    EXPECT_EQ(line.back(), '"') << line;
+  }
+  EXPECT_GE(args, 15);
+  // And YAML reads each back as one argument, unchanged.
+  EXPECT_THAT(r.out, HasSubstr("- \"--audience=a b: c\""));
+  EXPECT_THAT(r.out, HasSubstr("- \"--context=x #y\""));
+  EXPECT_THAT(r.out, HasSubstr("- \"--issuer-url=https://x/\\\"q\\\"\""));
+}
+
+TEST(ChartMetadata, KubeVersionRefusesClustersOlderThanSupported) {
+  ProcessResult r = helmTemplate("st", "st-system", {"--kube-version", "v1.29.9"});
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.err, HasSubstr("kubeVersion"));
+  r = helmTemplate("st", "st-system", {"--kube-version", "v1.30.0"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  r = helmTemplate("st", "st-system", {"--kube-version", "v1.37.2"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  // Without --kube-version, helm assumes the version it was built against.
+  r = helmTemplate("st", "st-system");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
 }
 
 TEST(ChartCrds, ChartCopyEqualsTheSourceOfTruth) {
