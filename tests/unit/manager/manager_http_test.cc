@@ -172,6 +172,12 @@ class OneTokenAuthorizer final : public ctrl::RequestAuthorizer {
 };
 
 TEST_F(ManagerHttpTest, AuthorizedMetricsUseTheirOwnServerAndAnswerOnlyAllowedCallers) {
+  prometheus::BuildGauge()
+      .Name("mgrtest_authorized_probe")
+      .Help("A gauge only this test registers")
+      .Register(*ctrl::metricsRegistry())
+      .Add({})
+      .Set(7);
   FakeHttpServers secure;
   ctrl::ManagerOptions opts = options(":8443", ":8081");
   opts.metricsServerFactory = secure.factory();
@@ -192,7 +198,7 @@ TEST_F(ManagerHttpTest, AuthorizedMetricsUseTheirOwnServerAndAnswerOnlyAllowedCa
   const ctrl::HttpServerResponse allowed =
       secure.get(0, ctrl::HttpServerRequest{"/metrics", "Bearer good"});
   EXPECT_EQ(allowed.status, 200);
-  EXPECT_THAT(allowed.body, HasSubstr("# TYPE"));
+  EXPECT_THAT(allowed.body, HasSubstr("mgrtest_authorized_probe 7"));
   EXPECT_EQ(secure.get(0, ctrl::HttpServerRequest{"/metrics", "Bearer other"}).status, 403);
   EXPECT_EQ(secure.get(0, ctrl::HttpServerRequest{"/metrics", ""}).status, 401);
   ASSERT_TRUE(stopAndWait(result).isOk());
