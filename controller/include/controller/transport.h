@@ -48,6 +48,11 @@ class Transport {
   // Sends one request and returns the full response, whatever its HTTP status.
   // Errors: Unavailable when the connection fails or breaks, Timeout when
   // request.timeout passes, InvalidArgument for a malformed request.
+  // A write (every method but GET and HEAD) reaches the server at most once:
+  // it is sent again only when it failed while being written (the server
+  // cannot have acted on it), never after it was written in full, also not
+  // on a reused keep-alive connection that breaks before the answer (then:
+  // Unavailable). Reads may be sent again on a fresh connection.
   // Thread-safe; may be called from many threads at once. Never logs bodies
   // or headers (they may carry secrets).
   virtual StatusOr<HttpResponse> send(const HttpRequest& request) = 0;

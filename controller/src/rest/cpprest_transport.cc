@@ -21,15 +21,24 @@
 //   close a healthy keep-alive connection).
 // - A pooled connection may have been closed by the server (restart, idle
 //   close). The library replays a request by itself (any method, on the next
-//   pooled or a new connection) only when reading the status line of a reused
-//   connection fails with EOF or a reset; a failure while writing the request
-//   reaches us, and we replay it once on a fresh client (failedWhileWriting).
-//   Anything else (a fresh connection failing, a failure mid-response) is
-//   returned as is: the server may have acted on the request.
+//   pooled or a new connection) when reading the status line of a reused
+//   connection fails with EOF or a reset, unless the request's body stream
+//   cannot seek. The server may have executed that request, so every method
+//   but GET/HEAD carries a non-seekable body (a producer_consumer_buffer,
+//   empty for a DELETE without options): the library then fails the request
+//   instead, and we return Unavailable. Reads keep the library's replay. This
+//   keeps writes on the shared keep-alive pool; the alternative (a fresh
+//   connection per write) costs a TCP connect plus a TLS handshake and the
+//   library's ~20 ms CA-bundle load per write. A failure while writing the
+//   request reaches us, and we replay it once on a fresh client
+//   (failedWhileWriting): the server cannot have acted on a request it did
+//   not receive. Anything else (a fresh connection failing, a failure
+//   mid-response) is returned as is.
 // - Continuations run on the library's shared pool and never block there; the
 //   waiting (.get(), future waits) happens on the caller's thread.
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <cpprest/producerconsumerstream.h>
 
 #include <algorithm>
 #include <boost/asio/ssl.hpp>
@@ -71,6 +80,13 @@ Status statusFromException(std::exception_ptr error) {
   } catch (const web::http::http_exception& e) {
     if (e.error_code().value() == static_cast<int>(std::errc::timed_out)) {
       return errorStatus(Code::kTimeout, std::string("request timed out: ") + e.what());
+    }
+    if (std::string_view(e.what()).starts_with("cannot rewind input stream")) {
+      // The library wanted to replay a write on a new connection and could
+      // not (see buildRequest): say what happened, not why it gave up.
+      return errorStatus(Code::kUnavailable,
+                         "the connection closed before the response; the request was not sent "
+                         "again (the server may have acted on it)");
     }
     return errorStatus(Code::kUnavailable, std::string("request failed: ") + e.what());
   } catch (const pplx::task_canceled&) {
@@ -116,6 +132,11 @@ std::vector<std::pair<std::string, std::string>> copyHeaders(const web::http::ht
 }
 
 bool hasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+// Whether the library may send `method` twice: only reads. Everything else
+// may have been executed by the server when a reused connection breaks
+// before the answer, so it must reach the server at most once.
+bool isReplayable(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
 // Cancels the request when the scope ends, unless dismissed: cancelling
 // closes the connection, so an abandoned exchange (timeout, stop, half-read
@@ -251,8 +272,20 @@ StatusOr<http_request> CppRestTransport::buildRequest(const HttpRequest& request
     }
     if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
   }
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-      request.method == "PATCH") {
+  if (!isReplayable(request.method)) {
+    // A body the library cannot rewind: when a reused connection fails before
+    // the status line, cpprest would send the request again, and it refuses to
+    // only when the body stream cannot seek. Every write carries one, even an
+    // empty DELETE (without a body the library would replay it).
+    concurrency::streams::producer_consumer_buffer<uint8_t> buffer;
+    if (!request.body.empty()) {
+      buffer.putn_nocopy(reinterpret_cast<const uint8_t*>(request.body.data()), request.body.size())
+          .wait();  // copies synchronously
+    }
+    buffer.close(std::ios_base::out).wait();
+    req.set_body(buffer.create_istream(), request.body.size(), contentType);
+    if (request.body.empty()) req.headers().remove(web::http::header_names::content_type);
+  } else if (!request.body.empty()) {
     // Bytes, not a std::string: cpprest would type-pun a string buffer.
     req.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
     req.headers().set_content_type(contentType);

@@ -164,6 +164,40 @@ TEST(TransportConnectionTest, PostFullyWrittenIsNeverReplayed) {
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
+// The same on a warm keep-alive connection, which is where cpprest replays by
+// itself: when the status line of a REUSED connection cannot be read (EOF or
+// reset) it sends the request again, whatever its method. Every write method
+// must reach the server once, never twice.
+TEST(TransportConnectionTest, WriteOnAReusedConnectionIsNeverReplayed) {
+  LoopbackHttpServer server;
+  auto transport = transportFor(server);
+  ASSERT_TRUE(transport);
+  // Several rounds: the library puts a connection back into its pool a moment
+  // after the response, so a write sometimes finds the pool empty and opens a
+  // fresh connection, where no replay happens.
+  constexpr int kRounds = 12;
+  const std::vector<std::string> methods = {"POST", "PUT", "PATCH", "DELETE"};
+  int reused = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const size_t before = server.requests().size();
+    auto warm = transport->send(get("/warm-up"));
+    ASSERT_TRUE(warm.isOk()) << warm.status().toString();
+    const int warmConnection = server.requests().back().connection;
+    server.dropNextRequest();
+    ctrl::HttpRequest write = post("/write", "{\"round\":" + std::to_string(round) + "}");
+    write.method = methods[round % methods.size()];
+    auto response = transport->send(write);
+    const auto requests = server.requests();
+    ASSERT_EQ(requests.size(), before + 2)
+        << write.method << " reached the server " << requests.size() - before - 1
+        << " times in round " << round;
+    EXPECT_FALSE(response.isOk()) << "round " << round << ": status " << response->status;
+    if (requests.back().connection == warmConnection) ++reused;
+  }
+  // The rounds did exercise the reused-connection case.
+  EXPECT_GT(reused, 0);
+}
+
 TEST(TransportConnectionTest, TimedOutRequestIsNotReplayed) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
