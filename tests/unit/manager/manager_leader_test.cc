@@ -1,5 +1,7 @@
 #include <future>
+#include <sstream>
 
+#include "controller/log.h"
 #include "controller/manager.h"
 #include "manager_fakes.h"
 
@@ -106,15 +108,27 @@ TEST_F(ManagerLeaderTest, ElectorErrorBeforeLeadingStopsTheManager) {
 }
 
 TEST(ManagerCallbacksTest, CallbacksOutlivingTheManagerDoNothing) {
+  // Everything the callbacks could do would show: onStartedLeading starts
+  // leader-only runnables (journal "start controller"), and each callback
+  // logs ("Became the leader", "Lost leadership, stopping", V(2) new leader).
+  std::ostringstream logs;
+  ctrl::log::configure(ctrl::log::Format::kText, 2, &logs);
+  auto journal = std::make_shared<Journal>();
+  auto controller = std::make_shared<FakeRunnable>("controller", journal, true);
   ctrl::LeaderCallbacks callbacks;
   {
     ctrl::Manager mgr;
+    mgr.add(controller);
     callbacks = mgr.leaderCallbacks();
   }
+  // The callbacks keep nothing of the manager alive: it let go of the runnable.
+  EXPECT_EQ(controller.use_count(), 1);
   callbacks.onStartedLeading();
   callbacks.onNewLeader("someone");
   callbacks.onStoppedLeading();
-  SUCCEED();  // reaching here without touching freed memory (ASan build) is the test
+  ctrl::log::configure(ctrl::log::Format::kText, ctrl::log::kInfoLevel);
+  EXPECT_THAT(journal->events(), ::testing::IsEmpty());
+  EXPECT_EQ(logs.str(), "");
 }
 
 }  // namespace
