@@ -74,7 +74,7 @@ class FakeLeaseClient final : public ctrl::Client {
   }
 
   ctrl::StatusOr<ctrl::Json> get(const ctrl::Resource& resource, std::string_view ns,
-                                 std::string_view name) override {
+                                 std::string_view name, const ctrl::CallOptions& = {}) override {
     if (auto s = intercept("get", resource, name); !s.isOk()) return s;
     std::lock_guard lock(mu_);
     auto it = objects_.find(key(resource, ns, name));
@@ -83,7 +83,8 @@ class FakeLeaseClient final : public ctrl::Client {
   }
 
   ctrl::StatusOr<ctrl::ListPage> list(const ctrl::Resource& resource, std::string_view ns,
-                                      const ctrl::ListOptions& /*options*/) override {
+                                      const ctrl::ListOptions& /*options*/,
+                                      const ctrl::CallOptions& = {}) override {
     if (auto s = intercept("list", resource, ""); !s.isOk()) return s;
     ctrl::ListPage page;
     page.items = std::make_unique<ctrl::Json>(ctrl::Json::array());
@@ -95,7 +96,8 @@ class FakeLeaseClient final : public ctrl::Client {
 
   ctrl::StatusOr<ctrl::Json> create(const ctrl::Resource& resource, std::string_view ns,
                                     const ctrl::Json& object,
-                                    const ctrl::WriteOptions& /*options*/ = {}) override {
+                                    const ctrl::WriteOptions& /*options*/ = {},
+                                    const ctrl::CallOptions& = {}) override {
     std::string name = metaField(object, "name");
     if (auto s = intercept("create", resource, name); !s.isOk()) return s;
     std::lock_guard lock(mu_);
@@ -112,13 +114,15 @@ class FakeLeaseClient final : public ctrl::Client {
   ctrl::StatusOr<ctrl::Json> createSubresource(const ctrl::Resource& /*resource*/,
                                                std::string_view /*ns*/, std::string_view /*name*/,
                                                std::string_view /*subresource*/,
-                                               const ctrl::Json& /*body*/) override {
+                                               const ctrl::Json& /*body*/,
+                                               const ctrl::CallOptions& = {}) override {
     return ctrl::errorStatus(ctrl::Code::kInternal, "fake: createSubresource not supported");
   }
 
   ctrl::StatusOr<ctrl::Json> update(const ctrl::Resource& resource, std::string_view ns,
                                     const ctrl::Json& object,
-                                    const ctrl::WriteOptions& /*options*/ = {}) override {
+                                    const ctrl::WriteOptions& /*options*/ = {},
+                                    const ctrl::CallOptions& = {}) override {
     std::string name = metaField(object, "name");
     if (auto s = intercept("update", resource, name); !s.isOk()) return s;
     std::lock_guard lock(mu_);
@@ -134,7 +138,8 @@ class FakeLeaseClient final : public ctrl::Client {
   }
 
   ctrl::StatusOr<ctrl::Json> updateStatus(const ctrl::Resource& resource, std::string_view ns,
-                                          const ctrl::Json& object) override {
+                                          const ctrl::Json& object,
+                                          const ctrl::CallOptions& = {}) override {
     return update(resource, ns, object);
   }
 
@@ -142,7 +147,8 @@ class FakeLeaseClient final : public ctrl::Client {
   ctrl::StatusOr<ctrl::Json> patch(const ctrl::Resource& resource, std::string_view ns,
                                    std::string_view name, ctrl::PatchType type,
                                    const ctrl::Json& patch,
-                                   const ctrl::PatchOptions& /*options*/ = {}) override {
+                                   const ctrl::PatchOptions& /*options*/ = {},
+                                   const ctrl::CallOptions& = {}) override {
     if (auto s = intercept("patch", resource, name); !s.isOk()) return s;
     if (type != ctrl::PatchType::kMerge) {
       return ctrl::errorStatus(ctrl::Code::kInternal, "fake: only merge patches");
@@ -156,7 +162,8 @@ class FakeLeaseClient final : public ctrl::Client {
   }
 
   ctrl::Status remove(const ctrl::Resource& resource, std::string_view ns, std::string_view name,
-                      const ctrl::DeleteOptions& /*options*/ = {}) override {
+                      const ctrl::DeleteOptions& /*options*/ = {},
+                      const ctrl::CallOptions& = {}) override {
     if (auto s = intercept("delete", resource, name); !s.isOk()) return s;
     std::lock_guard lock(mu_);
     if (objects_.erase(key(resource, ns, name)) == 0) return notFound(resource, name).status();

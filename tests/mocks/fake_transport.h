@@ -5,7 +5,9 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,9 +64,26 @@ class FakeTransport final : public ctrl::Transport {
     return requests_.back().request;
   }
 
-  ctrl::StatusOr<ctrl::HttpResponse> send(const ctrl::HttpRequest& request) override {
+  // Called by send() after recording the request and before answering it,
+  // without the fake's lock: may block (a hung exchange) until `stop`.
+  using SendHook = std::function<void(const ctrl::HttpRequest& request, std::stop_token stop)>;
+  void setSendHook(SendHook hook) {
     std::lock_guard lock(mu_);
-    record(request);
+    sendHook_ = std::move(hook);
+  }
+
+  using ctrl::Transport::send;
+  ctrl::StatusOr<ctrl::HttpResponse> send(const ctrl::HttpRequest& request,
+                                          std::stop_token stop) override {
+    SendHook hook;
+    {
+      std::lock_guard lock(mu_);
+      record(request);
+      hook = sendHook_;
+    }
+    if (hook) hook(request, stop);
+    if (stop.stop_requested()) return ctrl::Status(ctrl::Code::kCancelled, "request cancelled");
+    std::lock_guard lock(mu_);
     if (responses_.empty()) return ctrl::HttpResponse{599, "no scripted response", {}};
     auto next = std::move(responses_.front());
     responses_.pop_front();
@@ -102,6 +121,7 @@ class FakeTransport final : public ctrl::Transport {
 
   const ctrl::Clock* clock_;
   mutable std::mutex mu_;
+  SendHook sendHook_;
   std::deque<ctrl::StatusOr<ctrl::HttpResponse>> responses_;
   std::deque<Stream> streams_;
   std::vector<RecordedRequest> requests_;

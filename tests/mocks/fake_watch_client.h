@@ -98,13 +98,14 @@ class FakeWatchClient final : public ctrl::Reader, public ctrl::Watcher {
     return cv_.wait_for(lock, timeout, [&] { return items_.empty(); });
   }
 
-  ctrl::StatusOr<ctrl::Json> get(const ctrl::Resource&, std::string_view,
-                                 std::string_view) override {
+  ctrl::StatusOr<ctrl::Json> get(const ctrl::Resource&, std::string_view, std::string_view,
+                                 const ctrl::CallOptions& = {}) override {
     return ctrl::Status(ctrl::Code::kNotFound, "fake: get is not scripted");
   }
 
   ctrl::StatusOr<ctrl::ListPage> list(const ctrl::Resource&, std::string_view ns,
-                                      const ctrl::ListOptions& options) override {
+                                      const ctrl::ListOptions& options,
+                                      const ctrl::CallOptions& = {}) override {
     std::lock_guard lock(mu_);
     listCalls_.push_back({std::string(ns), options});
     cv_.notify_all();

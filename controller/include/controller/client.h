@@ -8,6 +8,11 @@
 // TooManyRequests, Unavailable, Timeout. Messages are the server's own message
 // (which names the offending field for Invalid); a message never contains a
 // request or response body beyond that.
+//
+// Every call takes CallOptions last (default: no cancellation, the client's
+// own request timeout): a stop token and a deadline that bound the whole call,
+// rate-limit wait and retries included, and (writes) a WriteFence. Pass the
+// reconcile's stop token so shutdown and lost leadership end calls at once.
 #pragma once
 
 #include <chrono>
@@ -25,6 +30,7 @@
 #include "controller/resource.h"
 #include "controller/status.h"
 #include "controller/transport.h"
+#include "controller/write_fence.h"
 
 namespace ctrl {
 
@@ -68,43 +74,61 @@ struct DeleteOptions {
   std::string propagationPolicy;  // "", "Foreground", "Background", "Orphan"
 };
 
+// Controls of one call, the last argument of every Reader and Writer method.
+struct CallOptions {
+  // Requesting stop ends the call at once, also while it waits for the rate
+  // limiter, for a retry or for the answer: Cancelled. A write abandoned this
+  // way may still have been executed by the server.
+  std::stop_token stop;
+  // The call must have ended by then (on the client's clock): Timeout when it
+  // passes. max(): only the client's per-request timeout applies. A retry is
+  // not started when its delay would end past the deadline.
+  MonoTime deadline = MonoTime::max();
+  // Writes only; null = unfenced. Consulted immediately before each write is
+  // sent (see write_fence.h): kFenced, unsent, when it refuses; a write in
+  // flight when it closes is abandoned with kFenced. makeFencedClient() sets
+  // it; reads ignore it.
+  WriteFence* fence = nullptr;
+};
+
 class Reader {
  public:
   virtual ~Reader() = default;
   // GET one object. Errors: NotFound, Forbidden, ...
-  virtual StatusOr<Json> get(const Resource& resource, std::string_view ns,
-                             std::string_view name) = 0;
+  virtual StatusOr<Json> get(const Resource& resource, std::string_view ns, std::string_view name,
+                             const CallOptions& call = {}) = 0;
   // One page of a LIST; call again with page.continueToken until it is empty.
   // `ns` empty lists across all namespaces. Errors: Gone when a continue token
   // expired (start over).
   virtual StatusOr<ListPage> list(const Resource& resource, std::string_view ns,
-                                  const ListOptions& options) = 0;
+                                  const ListOptions& options, const CallOptions& call = {}) = 0;
 };
 
+// Every write may also fail with Fenced (CallOptions::fence).
 class Writer {
  public:
   virtual ~Writer() = default;
   // POST. Errors: AlreadyExists when the name is taken (create-if-absent is
   // compare-and-swap on the name), Invalid, Forbidden.
   virtual StatusOr<Json> create(const Resource& resource, std::string_view ns, const Json& object,
-                                const WriteOptions& options = {}) = 0;
+                                const WriteOptions& options = {}, const CallOptions& call = {}) = 0;
   // POST to a subresource of an existing object (e.g. serviceaccounts/NAME/token).
   virtual StatusOr<Json> createSubresource(const Resource& resource, std::string_view ns,
                                            std::string_view name, std::string_view subresource,
-                                           const Json& body) = 0;
+                                           const Json& body, const CallOptions& call = {}) = 0;
   // PUT the whole object. With metadata.resourceVersion set this is
   // compare-and-swap: Conflict when the object changed since it was read.
   virtual StatusOr<Json> update(const Resource& resource, std::string_view ns, const Json& object,
-                                const WriteOptions& options = {}) = 0;
+                                const WriteOptions& options = {}, const CallOptions& call = {}) = 0;
   // PUT the status subresource (same precondition rules as update()).
   virtual StatusOr<Json> updateStatus(const Resource& resource, std::string_view ns,
-                                      const Json& object) = 0;
+                                      const Json& object, const CallOptions& call = {}) = 0;
   virtual StatusOr<Json> patch(const Resource& resource, std::string_view ns, std::string_view name,
-                               PatchType type, const Json& patch,
-                               const PatchOptions& options = {}) = 0;
+                               PatchType type, const Json& patch, const PatchOptions& options = {},
+                               const CallOptions& call = {}) = 0;
   // DELETE. Errors: NotFound; Conflict when a precondition does not hold.
   virtual Status remove(const Resource& resource, std::string_view ns, std::string_view name,
-                        const DeleteOptions& options = {}) = 0;
+                        const DeleteOptions& options = {}, const CallOptions& call = {}) = 0;
 };
 
 enum class WatchEventType { kAdded, kModified, kDeleted, kBookmark, kError };
@@ -153,6 +177,8 @@ struct ClientOptions {
   std::string fieldManager;             // default for writes; "" = config.userAgent
   size_t maxResponseBytes = 256 << 20;  // one response body (a LIST page)
   int maxJsonDepth = 64;                // of one object
+  // One HTTP exchange (CallOptions::deadline and a WriteGrant can shorten it).
+  Duration requestTimeout = std::chrono::seconds(30);
 };
 
 // As below, with explicit options (e.g. a FakeClock in tests).
@@ -165,5 +191,13 @@ std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const R
 // Unavailable/TooManyRequests (honouring Retry-After), never writes. The
 // client is thread-safe: share one among workers.
 std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const RestConfig& config);
+
+// A view of `inner` (not owned; must outlive the view) whose writes are
+// fenced: each write passes `fence` (must outlive the view) to `inner` in
+// CallOptions::fence, overriding the caller's. Reads and watches go to
+// `inner` unchanged. Give it to leader-only code (reconcilers, their event
+// recorder), never to the leader elector itself, whose Lease writes must not
+// wait for the leadership they establish. Thread-safe as `inner` is.
+std::unique_ptr<Client> makeFencedClient(Client& inner, WriteFence& fence);
 
 }  // namespace ctrl

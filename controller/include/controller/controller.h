@@ -70,6 +70,9 @@ struct Result {
 //   retried with exponential backoff (do not also sleep or loop internally).
 //   Result{.requeue = true} retries with the same backoff without logging an
 //   error; an error Status is also logged and counted in the error metrics.
+//   An error with code Fenced (a write refused or cut off because this
+//   process no longer leads, see write_fence.h) is neither retried nor
+//   counted: the request is dropped, as the controller is about to stop.
 // - Must not throw. If it does, the exception is caught, logged and treated
 //   as an error (and counted in controller_runtime_reconcile_panics_total).
 // - `stop` is requested when the controller shuts down; long operations

@@ -12,7 +12,13 @@
 // leading (isLeader() turns false at that instant, even if a request is still
 // hanging, and onStoppedLeading runs). Because renewDeadline < leaseDuration,
 // it stops before any candidate can consider the lease expired, provided the
-// clocks run at roughly the same rate.
+// clocks run at roughly the same rate. Leadership is also a fence for writes
+// (fence(), controller/write_fence.h): leader-only code writes through
+// makeFencedClient(client, elector.fence()), so no write starts after
+// leadership ended, a write in flight then is abandoned at once, and none
+// runs past the instant another candidate could acquire the lease (the last
+// renewal's start + leaseDuration): the margin is leaseDuration -
+// renewDeadline.
 #pragma once
 
 #include <functional>
@@ -24,6 +30,7 @@
 #include "controller/clock.h"
 #include "controller/runnable.h"
 #include "controller/status.h"
+#include "controller/write_fence.h"
 
 namespace ctrl {
 
@@ -91,10 +98,11 @@ class LeaderElector final : public Runnable {
   // onStoppedLeading and, if configured and still held, releasing the lease),
   // or Unavailable "lost leader lease …" when leadership was lost (the
   // manager must then stop everything: exit and be restarted is the standard
-  // answer). A request in flight is not interrupted, so returning may take
-  // up to the transport's timeout; leadership itself ends on time (see the
-  // file comment). Called at most once; destroy the elector only after it
-  // returned.
+  // answer). Lease requests carry `stop` and end by the renew deadline
+  // (renewals) or within renewDeadline (acquisitions). Before releasing the
+  // lease it waits for fenced writes still in flight (they were revoked when
+  // leadership ended). Called at most once; destroy the elector only after
+  // it returned.
   Status start(std::stop_token stop) override;
   std::string name() const override;
 
@@ -102,6 +110,12 @@ class LeaderElector final : public Runnable {
   // soon as renewDeadline has passed since the last successful renewal, even
   // before onStoppedLeading runs. Thread-safe, cheap.
   bool isLeader() const;
+  // Leadership as a write fence, for makeFencedClient(): open exactly while
+  // isLeader(); a grant's deadline is the last renewal's start +
+  // leaseDuration (on the elector's clock: give the fenced client the same
+  // clock); grants are revoked when leadership ends. Valid for the
+  // elector's lifetime.
+  WriteFence& fence();
   // Our identity.
   const std::string& identity() const;
   // The holder last observed ("" when unknown or released). Thread-safe.

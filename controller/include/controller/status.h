@@ -18,19 +18,21 @@ namespace ctrl {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,   // the caller's input is malformed (also HTTP 400 BadRequest)
-  kNotFound,          // HTTP 404
-  kAlreadyExists,     // HTTP 409, reason AlreadyExists
-  kConflict,          // HTTP 409, resourceVersion precondition failed
-  kGone,              // HTTP 410 or a watch ERROR with code 410: resourceVersion too old
-  kUnauthorized,      // HTTP 401
-  kForbidden,         // HTTP 403
-  kInvalid,           // HTTP 422: the server rejected the object (schema, CEL)
-  kTooManyRequests,   // HTTP 429
-  kUnavailable,       // HTTP 5xx, connection refused or reset: try again later
-  kTimeout,           // a deadline passed (HTTP 504 and client-side timeouts)
-  kCancelled,         // the operation was stopped by its caller
-  kInternal,          // a bug or an unexpected answer
+  kInvalidArgument,  // the caller's input is malformed (also HTTP 400 BadRequest)
+  kNotFound,         // HTTP 404
+  kAlreadyExists,    // HTTP 409, reason AlreadyExists
+  kConflict,         // HTTP 409, resourceVersion precondition failed
+  kGone,             // HTTP 410 or a watch ERROR with code 410: resourceVersion too old
+  kUnauthorized,     // HTTP 401
+  kForbidden,        // HTTP 403
+  kInvalid,          // HTTP 422: the server rejected the object (schema, CEL)
+  kTooManyRequests,  // HTTP 429
+  kUnavailable,      // HTTP 5xx, connection refused or reset: try again later
+  kTimeout,          // a deadline passed (HTTP 504 and client-side timeouts)
+  kCancelled,        // the operation was stopped by its caller
+  kInternal,         // a bug or an unexpected answer
+  kFenced,           // a write refused or cut off because this process no longer
+                     // leads (controller/write_fence.h): stop, do not retry
 };
 
 // Returns the PascalCase name of a code, e.g. "NotFound".
@@ -62,7 +64,7 @@ inline Status errorStatus(Code code, std::string message) { return {code, std::m
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.isOk() && "StatusOr needs a value or an error");
   }

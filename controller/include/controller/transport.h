@@ -53,9 +53,13 @@ class Transport {
   // cannot have acted on it), never after it was written in full, also not
   // on a reused keep-alive connection that breaks before the answer (then:
   // Unavailable). Reads may be sent again on a fresh connection.
+  // Requesting `stop` abandons the exchange at once (closing its connection)
+  // and returns Cancelled; the server may still have acted on it.
   // Thread-safe; may be called from many threads at once. Never logs bodies
   // or headers (they may carry secrets).
-  virtual StatusOr<HttpResponse> send(const HttpRequest& request) = 0;
+  virtual StatusOr<HttpResponse> send(const HttpRequest& request, std::stop_token stop) = 0;
+  // send() without cancellation.
+  StatusOr<HttpResponse> send(const HttpRequest& request) { return send(request, {}); }
 
   // Sends a request whose response body is a stream of lines (a watch). When
   // the response status is 200, calls `onLine` for each complete line, in

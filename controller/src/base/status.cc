@@ -4,20 +4,36 @@ namespace ctrl {
 
 std::string_view codeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kNotFound: return "NotFound";
-    case Code::kAlreadyExists: return "AlreadyExists";
-    case Code::kConflict: return "Conflict";
-    case Code::kGone: return "Gone";
-    case Code::kUnauthorized: return "Unauthorized";
-    case Code::kForbidden: return "Forbidden";
-    case Code::kInvalid: return "Invalid";
-    case Code::kTooManyRequests: return "TooManyRequests";
-    case Code::kUnavailable: return "Unavailable";
-    case Code::kTimeout: return "Timeout";
-    case Code::kCancelled: return "Cancelled";
-    case Code::kInternal: return "Internal";
+    case Code::kOk:
+      return "OK";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Code::kConflict:
+      return "Conflict";
+    case Code::kGone:
+      return "Gone";
+    case Code::kUnauthorized:
+      return "Unauthorized";
+    case Code::kForbidden:
+      return "Forbidden";
+    case Code::kInvalid:
+      return "Invalid";
+    case Code::kTooManyRequests:
+      return "TooManyRequests";
+    case Code::kUnavailable:
+      return "Unavailable";
+    case Code::kTimeout:
+      return "Timeout";
+    case Code::kCancelled:
+      return "Cancelled";
+    case Code::kInternal:
+      return "Internal";
+    case Code::kFenced:
+      return "Fenced";
   }
   return "Unknown";
 }

@@ -3,8 +3,11 @@
 // requests. Bodies are serialized once and moved, never copied or logged.
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stop_token>
 #include <string>
 #include <utility>
 
@@ -58,21 +61,21 @@ class ClientImpl final : public Client {
     if (config.qps > 0) bucket_ = std::make_unique<TokenBucket>(clock_, config.qps, config.burst);
   }
 
-  StatusOr<Json> get(const Resource& resource, std::string_view ns,
-                     std::string_view name) override {
+  StatusOr<Json> get(const Resource& resource, std::string_view ns, std::string_view name,
+                     const CallOptions& call) override {
     if (name.empty()) return Status(Code::kInvalidArgument, "get: empty name");
-    return decodeObject(execute(request("GET", resource.path(ns, name)), /*idempotent=*/true));
+    return decodeObject(execute(request("GET", resource.path(ns, name)), call));
   }
 
-  StatusOr<ListPage> list(const Resource& resource, std::string_view ns,
-                          const ListOptions& options) override {
+  StatusOr<ListPage> list(const Resource& resource, std::string_view ns, const ListOptions& options,
+                          const CallOptions& call) override {
     client::Query query(resource.path(ns));
     query.add("labelSelector", options.labelSelector)
         .add("fieldSelector", options.fieldSelector)
         .add("continue", options.continueToken)
         .add("resourceVersion", options.resourceVersion);
     if (options.limit > 0) query.add("limit", options.limit);
-    auto doc = decodeObject(execute(request("GET", std::move(query).take()), true));
+    auto doc = decodeObject(execute(request("GET", std::move(query).take()), call));
     if (!doc.isOk()) return doc.status();
     ListPage page;
     page.resourceVersion = metadataString(*doc, "resourceVersion");
@@ -88,36 +91,37 @@ class ClientImpl final : public Client {
   }
 
   StatusOr<Json> create(const Resource& resource, std::string_view ns, const Json& object,
-                        const WriteOptions& options) override {
+                        const WriteOptions& options, const CallOptions& call) override {
     if (ns.empty()) ns = metadataString(object, "namespace");
     client::Query query(resource.path(ns));
     addWriteParams(query, options.dryRun, options.fieldManager);
     return decodeObject(
-        execute(request("POST", std::move(query).take(), object.dump(), kJson), false));
+        execute(request("POST", std::move(query).take(), object.dump(), kJson), call));
   }
 
   StatusOr<Json> createSubresource(const Resource& resource, std::string_view ns,
                                    std::string_view name, std::string_view subresource,
-                                   const Json& body) override {
+                                   const Json& body, const CallOptions& call) override {
     if (name.empty() || subresource.empty()) {
       return Status(Code::kInvalidArgument, "createSubresource: empty name or subresource");
     }
     return decodeObject(
-        execute(request("POST", resource.path(ns, name, subresource), body.dump(), kJson), false));
+        execute(request("POST", resource.path(ns, name, subresource), body.dump(), kJson), call));
   }
 
   StatusOr<Json> update(const Resource& resource, std::string_view ns, const Json& object,
-                        const WriteOptions& options) override {
-    return put(resource, ns, object, {}, options);
+                        const WriteOptions& options, const CallOptions& call) override {
+    return put(resource, ns, object, {}, options, call);
   }
 
-  StatusOr<Json> updateStatus(const Resource& resource, std::string_view ns,
-                              const Json& object) override {
-    return put(resource, ns, object, "status", {});
+  StatusOr<Json> updateStatus(const Resource& resource, std::string_view ns, const Json& object,
+                              const CallOptions& call) override {
+    return put(resource, ns, object, "status", {}, call);
   }
 
   StatusOr<Json> patch(const Resource& resource, std::string_view ns, std::string_view name,
-                       PatchType type, const Json& patch, const PatchOptions& options) override {
+                       PatchType type, const Json& patch, const PatchOptions& options,
+                       const CallOptions& call) override {
     if (name.empty()) return Status(Code::kInvalidArgument, "patch: empty name");
     client::Query query(resource.path(ns, name, options.subresource));
     addWriteParams(query, options.dryRun, options.fieldManager);
@@ -126,11 +130,11 @@ class ClientImpl final : public Client {
     std::string body =
         type == PatchType::kApply ? client::dumpWithTypeMeta(patch, resource) : patch.dump();
     return decodeObject(execute(
-        request("PATCH", std::move(query).take(), std::move(body), contentTypeFor(type)), false));
+        request("PATCH", std::move(query).take(), std::move(body), contentTypeFor(type)), call));
   }
 
   Status remove(const Resource& resource, std::string_view ns, std::string_view name,
-                const DeleteOptions& options) override {
+                const DeleteOptions& options, const CallOptions& call) override {
     if (name.empty()) return Status(Code::kInvalidArgument, "remove: empty name");
     std::string body;
     if (options.preconditionUid || options.preconditionResourceVersion ||
@@ -149,7 +153,7 @@ class ClientImpl final : public Client {
     }
     const std::string_view contentType = body.empty() ? std::string_view() : kJson;
     auto response =
-        execute(request("DELETE", resource.path(ns, name), std::move(body), contentType), false);
+        execute(request("DELETE", resource.path(ns, name), std::move(body), contentType), call);
     if (!response.isOk()) return response.status();
     if (!isSuccess(response->status)) return client::statusFromResponse(*response);
     return Status::ok();
@@ -200,26 +204,36 @@ class ClientImpl final : public Client {
   }
 
   StatusOr<Json> put(const Resource& resource, std::string_view ns, const Json& object,
-                     std::string_view subresource, const WriteOptions& options) {
+                     std::string_view subresource, const WriteOptions& options,
+                     const CallOptions& call) {
     std::string_view name = metadataString(object, "name");
     if (name.empty()) return Status(Code::kInvalidArgument, "update: object has no metadata.name");
     if (ns.empty()) ns = metadataString(object, "namespace");
     client::Query query(resource.path(ns, name, subresource));
     addWriteParams(query, options.dryRun, options.fieldManager);
     return decodeObject(
-        execute(request("PUT", std::move(query).take(), object.dump(), kJson), false));
+        execute(request("PUT", std::move(query).take(), object.dump(), kJson), call));
   }
 
-  // Sends `req` under the rate limit, counting each attempt. Idempotent
-  // requests are retried on Unavailable/TooManyRequests, after the server's
-  // Retry-After or an exponential backoff. Returns the last answer.
-  StatusOr<HttpResponse> execute(const HttpRequest& req, bool idempotent) {
+  // Sends `req` under the rate limit, counting each attempt, within `call`'s
+  // stop token and deadline. GET (idempotent) is retried on
+  // Unavailable/TooManyRequests, after the server's Retry-After or an
+  // exponential backoff. A write passes `call.fence` immediately before it is
+  // sent. Returns the last answer.
+  StatusOr<HttpResponse> execute(HttpRequest req, const CallOptions& call) {
+    const bool idempotent = req.method == "GET";
     const int attempts = idempotent ? std::max(1, options_.maxReadAttempts) : 1;
     Duration backoff = options_.retryBaseDelay;
     for (int attempt = 1;; ++attempt) {
-      if (bucket_) bucket_->wait();
-      auto response = transport_->send(req);
-      metrics_.count(req.method, response.isOk() ? response->status : 0);
+      if (bucket_) {
+        const Duration delay = bucket_->reserve();
+        if (delay > Duration::zero()) {
+          if (Status s = sleepFor(delay, call); !s.isOk()) return s;
+        }
+      }
+      bool sent = false;
+      auto response = sendOnce(req, call, sent);
+      if (sent) metrics_.count(req.method, response.isOk() ? response->status : 0);
       if (attempt >= attempts) return response;
       std::optional<Duration> delay;
       if (!response.isOk()) {
@@ -230,17 +244,83 @@ class ClientImpl final : public Client {
         if (code != Code::kUnavailable && code != Code::kTooManyRequests) return response;
         delay = client::retryAfter(*response);
       }
-      sleepFor(std::min(delay.value_or(backoff), options_.maxRetryDelay));
+      const Duration wait = std::min(delay.value_or(backoff), options_.maxRetryDelay);
+      // A retry that could not start before the deadline is not worth waiting for.
+      if (call.deadline != MonoTime::max() && clock_.now() + wait >= call.deadline) {
+        return response;
+      }
+      if (Status s = sleepFor(wait, call); !s.isOk()) return s;
       backoff *= 2;
     }
   }
 
-  void sleepFor(Duration d) {
+  // One exchange: the fence (writes), then the transport, bounded by the
+  // client's request timeout, the call's deadline and the grant's deadline,
+  // and cancelled by the call's stop token or the grant's revocation. Sets
+  // `sent` when the request was handed to the transport.
+  StatusOr<HttpResponse> sendOnce(HttpRequest& req, const CallOptions& call, bool& sent) {
+    if (call.stop.stop_requested()) return Status(Code::kCancelled, "call cancelled");
+    const MonoTime now = clock_.now();
+    MonoTime deadline = now + options_.requestTimeout;
+    if (call.deadline < deadline) deadline = call.deadline;
+    std::optional<WriteGrant> grant;
+    bool fenceBound = false;
+    WriteFence* fence = req.method != "GET" ? call.fence : nullptr;
+    if (fence != nullptr) {
+      grant = fence->admit();
+      if (!grant) return fenced("refused a " + req.method + ": this process no longer leads");
+      if (grant->deadline < deadline) {
+        deadline = grant->deadline;
+        fenceBound = true;
+      }
+    }
+    // Returns the grant however this exchange ends.
+    struct Finish {
+      WriteFence* fence;
+      ~Finish() {
+        if (fence != nullptr) fence->finish();
+      }
+    } finish{fence};
+    if (deadline <= now) {
+      if (fenceBound) return fenced("no time left to write before the lease could expire");
+      return Status(Code::kTimeout, "call deadline passed");
+    }
+    req.timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    std::stop_source cancel;
+    std::stop_callback onStop(call.stop, [&cancel] { cancel.request_stop(); });
+    std::optional<std::stop_callback<std::function<void()>>> onRevoke;
+    if (grant)
+      onRevoke.emplace(grant->revoked, std::function<void()>([&cancel] { cancel.request_stop(); }));
+    sent = true;
+    auto response = transport_->send(req, cancel.get_token());
+    if (grant && grant->revoked.stop_requested() && !response.isOk()) {
+      return fenced("leadership ended while a " + req.method +
+                    " was in flight; the server may have acted on it");
+    }
+    if (!response.isOk() && response.status().code() == Code::kTimeout && fenceBound) {
+      return fenced("a " + req.method + " outlived the lease it was sent under");
+    }
+    return response;
+  }
+
+  static Status fenced(std::string message) { return Status(Code::kFenced, std::move(message)); }
+
+  // Waits `d` on the clock. Errors: Cancelled when call.stop is requested
+  // first, Timeout when call.deadline would pass first.
+  Status sleepFor(Duration d, const CallOptions& call) {
+    const MonoTime deadline = clock_.now() + d;
+    if (deadline > call.deadline) return Status(Code::kTimeout, "call deadline passed");
     std::mutex mu;
     std::condition_variable cv;
+    std::stop_callback onStop(call.stop, [&] {
+      std::lock_guard lock(mu);
+      cv.notify_all();
+    });
     std::unique_lock lock(mu);
-    const MonoTime deadline = clock_.now() + d;
-    clock_.waitUntil(lock, cv, deadline, [&] { return clock_.now() >= deadline; });
+    clock_.waitUntil(lock, cv, deadline,
+                     [&] { return call.stop.stop_requested() || clock_.now() >= deadline; });
+    if (call.stop.stop_requested()) return Status(Code::kCancelled, "call cancelled");
+    return Status::ok();
   }
 
   StatusOr<Json> decodeObject(StatusOr<HttpResponse> response) const {
@@ -271,6 +351,70 @@ std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const R
 
 std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const RestConfig& config) {
   return makeClient(std::move(transport), config, ClientOptions{});
+}
+
+namespace {
+
+// Forwards everything; writes carry the fence. The inner client consults it
+// right before sending, after its rate-limit wait.
+class FencedClient final : public Client {
+ public:
+  FencedClient(Client& inner, WriteFence& fence) : inner_(inner), fence_(fence) {}
+
+  StatusOr<Json> get(const Resource& resource, std::string_view ns, std::string_view name,
+                     const CallOptions& call) override {
+    return inner_.get(resource, ns, name, call);
+  }
+  StatusOr<ListPage> list(const Resource& resource, std::string_view ns, const ListOptions& options,
+                          const CallOptions& call) override {
+    return inner_.list(resource, ns, options, call);
+  }
+  Status watch(const Resource& resource, std::string_view ns, const WatchOptions& options,
+               const WatchHandler& handler, std::stop_token stop) override {
+    return inner_.watch(resource, ns, options, handler, std::move(stop));
+  }
+  StatusOr<Json> create(const Resource& resource, std::string_view ns, const Json& object,
+                        const WriteOptions& options, const CallOptions& call) override {
+    return inner_.create(resource, ns, object, options, fenced(call));
+  }
+  StatusOr<Json> createSubresource(const Resource& resource, std::string_view ns,
+                                   std::string_view name, std::string_view subresource,
+                                   const Json& body, const CallOptions& call) override {
+    return inner_.createSubresource(resource, ns, name, subresource, body, fenced(call));
+  }
+  StatusOr<Json> update(const Resource& resource, std::string_view ns, const Json& object,
+                        const WriteOptions& options, const CallOptions& call) override {
+    return inner_.update(resource, ns, object, options, fenced(call));
+  }
+  StatusOr<Json> updateStatus(const Resource& resource, std::string_view ns, const Json& object,
+                              const CallOptions& call) override {
+    return inner_.updateStatus(resource, ns, object, fenced(call));
+  }
+  StatusOr<Json> patch(const Resource& resource, std::string_view ns, std::string_view name,
+                       PatchType type, const Json& patch, const PatchOptions& options,
+                       const CallOptions& call) override {
+    return inner_.patch(resource, ns, name, type, patch, options, fenced(call));
+  }
+  Status remove(const Resource& resource, std::string_view ns, std::string_view name,
+                const DeleteOptions& options, const CallOptions& call) override {
+    return inner_.remove(resource, ns, name, options, fenced(call));
+  }
+
+ private:
+  CallOptions fenced(const CallOptions& call) const {
+    CallOptions out = call;
+    out.fence = &fence_;
+    return out;
+  }
+
+  Client& inner_;
+  WriteFence& fence_;
+};
+
+}  // namespace
+
+std::unique_ptr<Client> makeFencedClient(Client& inner, WriteFence& fence) {
+  return std::make_unique<FencedClient>(inner, fence);
 }
 
 }  // namespace ctrl

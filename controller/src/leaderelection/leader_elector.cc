@@ -1,7 +1,7 @@
 // The election loop (client-go's LeaderElector.acquire/renew/release) plus a
 // watchdog thread that ends leadership at the renew deadline even while a
-// request hangs: the Client has no per-call deadline, so the loop thread
-// alone could notice too late.
+// request hangs past its deadline (a Client that ignores CallOptions), and
+// the write fence that leadership is for everything leader-only.
 #include "controller/leader_elector.h"
 
 #include <prometheus/family.h>
@@ -24,7 +24,7 @@
 
 namespace ctrl {
 
-class LeaderElector::Impl {
+class LeaderElector::Impl final : public WriteFence {
  public:
   Impl(Client& client, Clock& clock, LeaderElectionConfig config)
       : client_(client),
@@ -49,7 +49,23 @@ class LeaderElector::Impl {
   Status run(std::stop_token stop);
   bool isLeader() const {
     std::lock_guard lock(mu_);
-    return leading_ && clock_.now() < renewedAt_ + config_.renewDeadline;
+    return leadingLocked();
+  }
+
+  // WriteFence: open while we lead. A grant lasts until the earliest instant
+  // another candidate could take the lease over: it restarts its expiry
+  // timer when it sees our last renewal, which was written after renewedAt_.
+  bool mayWrite() const override { return isLeader(); }
+  std::optional<WriteGrant> admit() override {
+    std::lock_guard lock(mu_);
+    if (!leadingLocked()) return std::nullopt;
+    ++writesInFlight_;
+    return WriteGrant{renewedAt_ + config_.leaseDuration, revoke_.get_token()};
+  }
+  void finish() override {
+    std::lock_guard lock(mu_);
+    --writesInFlight_;
+    cv_.notify_all();
   }
   std::string observedLeader() const {
     std::lock_guard lock(mu_);
@@ -59,9 +75,21 @@ class LeaderElector::Impl {
 
  private:
   Status campaign(const std::stop_token& stop);
-  // One attempt, started at `now`: renew or take the lease. True when we hold
-  // it afterwards. Never blocks on mu_ during I/O.
-  bool tryAcquireOrRenew(MonoTime now);
+  // One attempt, started at `now`: renew or take the lease, each request
+  // bounded by `call`. True when we hold it afterwards. Never blocks on mu_
+  // during I/O.
+  bool tryAcquireOrRenew(MonoTime now, const CallOptions& call);
+  // The bounds of one attempt started at `now`: a renewal must end by the
+  // renew deadline (after it, leadership is over anyway), an acquisition
+  // within renewDeadline.
+  CallOptions attemptOptions(const std::stop_token& stop, MonoTime now) const {
+    std::lock_guard lock(mu_);
+    const MonoTime base = leading_ ? renewedAt_ : now;
+    return CallOptions{.stop = stop, .deadline = base + config_.renewDeadline, .fence = nullptr};
+  }
+  // Waits until no fenced write is in flight, or until the last grant has
+  // run out. Then nothing we sent as leader can still be executing.
+  void waitForWritesInFlight();
   void becomeLeader(MonoTime attemptStart);
   // Ends leadership (once): metric, callback. `why` is logged.
   void stopLeading(std::string_view why);
@@ -78,6 +106,9 @@ class LeaderElector::Impl {
   }
 
   // Requires mu_.
+  bool leadingLocked() const {
+    return leading_ && clock_.now() < renewedAt_ + config_.renewDeadline;
+  }
   bool holdsLocked() const { return observed_.holderIdentity == config_.identity; }
   bool validLocked(MonoTime now) const {
     return observedTime_ + std::chrono::seconds(observed_.leaseDurationSeconds) > now;
@@ -116,6 +147,8 @@ class LeaderElector::Impl {
   bool startedNotified_ = false;  // onStartedLeading has returned
   MonoTime renewedAt_{};          // start of the last successful acquire/renew attempt
   bool done_ = false;             // the loop has finished; the watchdog exits
+  int writesInFlight_ = 0;        // granted by admit(), not yet finished
+  std::stop_source revoke_;       // this term's grants; requested when it ends
   std::string reportedLeader_;
   log::Logger log_;
 };
@@ -134,6 +167,7 @@ Status LeaderElector::Impl::run(std::stop_token stop) {
   }
   dog.join();  // also waits for an onStoppedLeading the watchdog is running
   stopLeading("Stop requested");
+  waitForWritesInFlight();
   if (config_.releaseOnCancel) release();
   return result;
 }
@@ -145,7 +179,7 @@ Status LeaderElector::Impl::campaign(const std::stop_token& stop) {
   while (true) {
     if (stop.stop_requested()) return Status::ok();
     const MonoTime start = clock_.now();
-    const bool acquired = tryAcquireOrRenew(start);
+    const bool acquired = tryAcquireOrRenew(start, attemptOptions(stop, start));
     reportTransition();
     if (acquired) {
       becomeLeader(start);
@@ -158,7 +192,7 @@ Status LeaderElector::Impl::campaign(const std::stop_token& stop) {
   while (pause(stop, next, true)) {
     const MonoTime start = clock_.now();
     next = start + config_.retryPeriod;
-    const bool renewed = tryAcquireOrRenew(start);
+    const bool renewed = tryAcquireOrRenew(start, attemptOptions(stop, start));
     reportTransition();
     std::unique_lock lock(mu_);
     if (!leading_) break;  // the watchdog ended it meanwhile
@@ -182,7 +216,7 @@ Status LeaderElector::Impl::campaign(const std::stop_token& stop) {
   return stop.stop_requested() ? Status::ok() : lost();
 }
 
-bool LeaderElector::Impl::tryAcquireOrRenew(MonoTime now) {
+bool LeaderElector::Impl::tryAcquireOrRenew(MonoTime now, const CallOptions& call) {
   const std::string nowText = formatMicroTime(clock_.wallNow());
   LeaseRecord desired{config_.identity, leaseSeconds_, nowText, nowText, 0};
   const Resource& resource = resources::lease();
@@ -199,7 +233,7 @@ bool LeaderElector::Impl::tryAcquireOrRenew(MonoTime now) {
   }
   if (object) {
     writeLeaseRecord(desired, *object);
-    auto updated = client_.update(resource, config_.leaseNamespace, *object);
+    auto updated = client_.update(resource, config_.leaseNamespace, *object, {}, call);
     if (updated.isOk()) {
       std::lock_guard lock(mu_);
       afterWriteLocked(*updated);
@@ -210,14 +244,15 @@ bool LeaderElector::Impl::tryAcquireOrRenew(MonoTime now) {
   }
 
   // 2. Read, or create when absent.
-  auto current = client_.get(resource, config_.leaseNamespace, config_.leaseName);
+  auto current = client_.get(resource, config_.leaseNamespace, config_.leaseName, call);
   if (!current.isOk()) {
     if (current.status().code() != Code::kNotFound) {
       log_.warn("Failed to read lease", {{"error", current.status().toString()}});
       return false;
     }
-    auto created = client_.create(resource, config_.leaseNamespace,
-                                  newLease(config_.leaseNamespace, config_.leaseName, desired));
+    auto created =
+        client_.create(resource, config_.leaseNamespace,
+                       newLease(config_.leaseNamespace, config_.leaseName, desired), {}, call);
     if (!created.isOk()) {  // AlreadyExists: someone else was faster; retry
       log_.v(1).info("Failed to create lease", {{"error", created.status().toString()}});
       return false;
@@ -243,7 +278,7 @@ bool LeaderElector::Impl::tryAcquireOrRenew(MonoTime now) {
   // 4. Take or renew it, with the resourceVersion just read as precondition
   // (Conflict: we lost a race).
   writeLeaseRecord(desired, *current);
-  auto updated = client_.update(resource, config_.leaseNamespace, *current);
+  auto updated = client_.update(resource, config_.leaseNamespace, *current, {}, call);
   if (!updated.isOk()) {  // Conflict: another candidate won the race
     log_.v(1).info("Failed to update lease", {{"error", updated.status().toString()}});
     return false;
@@ -259,6 +294,7 @@ void LeaderElector::Impl::becomeLeader(MonoTime attemptStart) {
     std::lock_guard lock(mu_);
     leading_ = true;
     renewedAt_ = attemptStart;
+    revoke_ = std::stop_source();
     cv_.notify_all();
   }
   log_.info("Became leader");
@@ -269,15 +305,27 @@ void LeaderElector::Impl::becomeLeader(MonoTime attemptStart) {
 }
 
 void LeaderElector::Impl::stopLeading(std::string_view why) {
+  std::stop_source revoke;
   {
     std::lock_guard lock(mu_);
     if (!leading_) return;
     leading_ = false;
+    revoke = revoke_;
     cv_.notify_all();
   }
+  // The fence is closed (leading_): no new write. Abandon those in flight.
+  revoke.request_stop();
   gauge_->Set(0);
   log_.info("Stopped leading", {{"reason", why}});
   if (config_.callbacks.onStoppedLeading) config_.callbacks.onStoppedLeading();
+}
+
+void LeaderElector::Impl::waitForWritesInFlight() {
+  std::unique_lock lock(mu_);
+  if (writesInFlight_ == 0) return;
+  const MonoTime lastGrantEnds = renewedAt_ + config_.leaseDuration;
+  log_.info("Waiting for writes in flight", {{"writes", writesInFlight_}});
+  clock_.waitUntil(lock, cv_, lastGrantEnds, [&] { return writesInFlight_ == 0; });
 }
 
 void LeaderElector::Impl::release() {
@@ -297,7 +345,10 @@ void LeaderElector::Impl::release() {
   record.acquireTime = nowText;
   record.renewTime = nowText;
   writeLeaseRecord(record, *object);
-  auto updated = client_.update(resources::lease(), config_.leaseNamespace, *object);
+  // Stop was requested already, so no stop token: only a deadline.
+  CallOptions call;
+  call.deadline = clock_.now() + config_.renewDeadline;
+  auto updated = client_.update(resources::lease(), config_.leaseNamespace, *object, {}, call);
   if (!updated.isOk()) {
     log_.warn("Failed to release lease", {{"error", updated.status().toString()}});
     return;
@@ -366,6 +417,7 @@ LeaderElector::~LeaderElector() = default;
 Status LeaderElector::start(std::stop_token stop) { return impl_->run(std::move(stop)); }
 std::string LeaderElector::name() const { return "leader-elector/" + impl_->config().leaseName; }
 bool LeaderElector::isLeader() const { return impl_->isLeader(); }
+WriteFence& LeaderElector::fence() { return *impl_; }
 const std::string& LeaderElector::identity() const { return impl_->config().identity; }
 std::string LeaderElector::observedLeader() const { return impl_->observedLeader(); }
 

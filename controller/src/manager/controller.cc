@@ -168,6 +168,16 @@ class Controller::Impl {
   // The only place that turns a reconcile outcome into queue actions.
   void handleOutcome(const std::string& key, const Request& request,
                      const StatusOr<Result>& outcome, const std::stop_token& stop) {
+    if (!outcome.isOk() && outcome.status().code() == Code::kFenced) {
+      // Leadership has ended (write_fence.h): not this object's failure, and
+      // not worth a retry here. The manager is stopping the controller; the
+      // next leader lists, and so reconciles, every object again.
+      queue_.forget(key);
+      auto line = fencedLogged_.exchange(true) ? log_.v(1) : log_;
+      line.info("Reconcile stopped: this process no longer leads",
+                {{"namespace", request.ns}, {"name", request.name}});
+      return;
+    }
     if (!outcome.isOk()) {
       queue_.addRateLimited(key);
       metrics_.error->Increment();
@@ -212,6 +222,7 @@ class Controller::Impl {
   ControllerMetrics metrics_;
   log::Logger log_;
   std::atomic<bool> started_{false};
+  std::atomic<bool> fencedLogged_{false};  // the first Fenced outcome is logged at info
 };
 
 Controller::Controller(ControllerOptions options, std::unique_ptr<Reconciler> reconciler)

@@ -168,7 +168,8 @@ class CppRestTransport final : public Transport {
   CppRestTransport(RestConfig config, web::uri base, std::shared_ptr<const rest::TlsSetup> tls)
       : config_(std::move(config)), base_(std::move(base)), tls_(std::move(tls)) {}
 
-  StatusOr<HttpResponse> send(const HttpRequest& request) override;
+  using Transport::send;
+  StatusOr<HttpResponse> send(const HttpRequest& request, std::stop_token stop) override;
   StatusOr<HttpResponse> stream(const HttpRequest& request, const LineHandler& onLine,
                                 std::stop_token stop) override;
 
@@ -323,14 +324,18 @@ std::future<Attempt> CppRestTransport::startSend(http_client& client, http_reque
   return result;
 }
 
-StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request) {
+StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request, std::stop_token stop) {
   auto req = buildRequest(request);
   if (!req.isOk()) return req.status();
+  const auto cancelled = [] { return errorStatus(Code::kCancelled, "request cancelled"); };
   // The client's own timer only limits quiet gaps; this bounds the whole
   // exchange, replay included. On expiry, CancelOnExit closes the connection.
   const auto deadline = std::chrono::steady_clock::now() + request.timeout;
   pplx::cancellation_token_source cts;
   CancelOnExit cancelOnExit(cts);
+  // A stop closes the connection, which completes the pending exchange.
+  std::stop_callback onStop(stop, [&cts] { cts.cancel(); });
+  if (stop.stop_requested()) return cancelled();
   for (int attempt = 1;; ++attempt) {
     const ClientPtr client = sendClient();
     std::future<Attempt> result;
@@ -340,9 +345,11 @@ StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request) {
       return statusFromException(std::current_exception());
     }
     if (result.wait_until(deadline) != std::future_status::ready) {
+      if (stop.stop_requested()) return cancelled();
       return errorStatus(Code::kTimeout, "request timed out after " +
                                              std::to_string(request.timeout.count()) + " ms");
     }
+    if (stop.stop_requested()) return cancelled();
     // Complete: the body was read to its end, or the library has already
     // closed the connection that failed.
     Attempt outcome = result.get();

@@ -53,50 +53,54 @@ class RecordingClient final : public ctrl::Client {
   }
 
   ctrl::StatusOr<ctrl::Json> get(const ctrl::Resource& r, std::string_view ns,
-                                 std::string_view name) override {
-    return inner_.get(r, ns, name);
+                                 std::string_view name, const ctrl::CallOptions& c = {}) override {
+    return inner_.get(r, ns, name, c);
   }
   ctrl::StatusOr<ctrl::ListPage> list(const ctrl::Resource& r, std::string_view ns,
-                                      const ctrl::ListOptions& o) override {
-    return inner_.list(r, ns, o);
+                                      const ctrl::ListOptions& o,
+                                      const ctrl::CallOptions& c = {}) override {
+    return inner_.list(r, ns, o, c);
   }
   ctrl::Status watch(const ctrl::Resource& r, std::string_view ns, const ctrl::WatchOptions& o,
                      const ctrl::WatchHandler& h, std::stop_token stop) override {
     return inner_.watch(r, ns, o, h, stop);
   }
   ctrl::StatusOr<ctrl::Json> create(const ctrl::Resource& r, std::string_view ns,
-                                    const ctrl::Json& object,
-                                    const ctrl::WriteOptions& o = {}) override {
+                                    const ctrl::Json& object, const ctrl::WriteOptions& o = {},
+                                    const ctrl::CallOptions& c = {}) override {
     if (auto s = record("create", r.plural, ""); !s.isOk()) return s;
-    return inner_.create(r, ns, object, o);
+    return inner_.create(r, ns, object, o, c);
   }
   ctrl::StatusOr<ctrl::Json> createSubresource(const ctrl::Resource& r, std::string_view ns,
                                                std::string_view name, std::string_view sub,
-                                               const ctrl::Json& body) override {
+                                               const ctrl::Json& body,
+                                               const ctrl::CallOptions& c = {}) override {
     if (auto s = record("create", r.plural, std::string(sub)); !s.isOk()) return s;
-    return inner_.createSubresource(r, ns, name, sub, body);
+    return inner_.createSubresource(r, ns, name, sub, body, c);
   }
   ctrl::StatusOr<ctrl::Json> update(const ctrl::Resource& r, std::string_view ns,
-                                    const ctrl::Json& object,
-                                    const ctrl::WriteOptions& o = {}) override {
+                                    const ctrl::Json& object, const ctrl::WriteOptions& o = {},
+                                    const ctrl::CallOptions& c = {}) override {
     if (auto s = record("update", r.plural, ""); !s.isOk()) return s;
-    return inner_.update(r, ns, object, o);
+    return inner_.update(r, ns, object, o, c);
   }
   ctrl::StatusOr<ctrl::Json> updateStatus(const ctrl::Resource& r, std::string_view ns,
-                                          const ctrl::Json& object) override {
+                                          const ctrl::Json& object,
+                                          const ctrl::CallOptions& c = {}) override {
     if (auto s = record("update", r.plural, "status"); !s.isOk()) return s;
-    return inner_.updateStatus(r, ns, object);
+    return inner_.updateStatus(r, ns, object, c);
   }
   ctrl::StatusOr<ctrl::Json> patch(const ctrl::Resource& r, std::string_view ns,
                                    std::string_view name, ctrl::PatchType type, const ctrl::Json& p,
-                                   const ctrl::PatchOptions& o = {}) override {
+                                   const ctrl::PatchOptions& o = {},
+                                   const ctrl::CallOptions& c = {}) override {
     if (auto s = record("patch", r.plural, o.subresource); !s.isOk()) return s;
-    return inner_.patch(r, ns, name, type, p, o);
+    return inner_.patch(r, ns, name, type, p, o, c);
   }
   ctrl::Status remove(const ctrl::Resource& r, std::string_view ns, std::string_view name,
-                      const ctrl::DeleteOptions& o = {}) override {
+                      const ctrl::DeleteOptions& o = {}, const ctrl::CallOptions& c = {}) override {
     if (auto s = record("delete", r.plural, ""); !s.isOk()) return s;
-    return inner_.remove(r, ns, name, o);
+    return inner_.remove(r, ns, name, o, c);
   }
 
  private:

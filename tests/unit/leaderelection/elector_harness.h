@@ -69,6 +69,9 @@ class RunningElector {
   }
 
   bool isLeader() const { return elector_->isLeader(); }
+  ctrl::WriteFence& fence() { return elector_->fence(); }
+  // Requests stop without waiting for start() to return.
+  void requestStop() { thread_.request_stop(); }
   std::string observedLeader() const { return elector_->observedLeader(); }
 
   // Requests stop and returns start()'s result.
