@@ -32,6 +32,10 @@ struct Operator::Impl {
   std::shared_ptr<Informer<ServiceToken>> tokens;
   std::shared_ptr<Informer<ServiceUser>> users;
   std::shared_ptr<Informer<TokenSecret>> secrets;
+  // With leader election: leader-only code writes through the elector's
+  // fence (declared before what refers to it, so destroyed after).
+  std::shared_ptr<ctrl::LeaderElector> elector;
+  std::unique_ptr<ctrl::Client> fencedClient;
   std::shared_ptr<ctrl::AsyncEventRecorder> events;
   std::shared_ptr<ctrl::Controller> tokenController;
   std::shared_ptr<ctrl::Controller> userController;
@@ -112,8 +116,34 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   if (auto s = impl->users->addIndex(kByUserIdIndex, userIdIndex); !s.isOk()) return s;
 
   const std::string identity = ctrl::defaultLeaderIdentity();
+
+  // The manager; with leader election, the elector, whose fence every write
+  // of the reconcilers and their event recorder passes (the elector's own
+  // Lease writes and the informers use the plain client).
+  ctrl::ManagerOptions managerOptions;
+  managerOptions.metricsBindAddress = options.metricsBindAddress;
+  managerOptions.healthProbeBindAddress = options.healthProbeBindAddress;
+  managerOptions.httpServerFactory = deps.httpServerFactory;
+  managerOptions.gracefulShutdownTimeout = std::chrono::seconds(options.gracefulShutdownSeconds);
+  managerOptions.clock = &clock;
+  if (auto s = configureMetricsServing(options, deps, clock, managerOptions); !s.isOk()) return s;
+  impl->manager = std::make_unique<ctrl::Manager>(std::move(managerOptions));
+  ctrl::Client* writer = &client;
+  if (options.leaderElect) {
+    ctrl::LeaderElectionConfig le;
+    le.leaseNamespace = options.ns;
+    le.leaseName = options.leaderElectionId;
+    le.identity = identity;
+    le.callbacks = impl->manager->leaderCallbacks();
+    auto elector = ctrl::LeaderElector::create(client, clock, std::move(le));
+    if (!elector.isOk()) return elector.status();
+    impl->elector = std::move(elector).value();
+    impl->fencedClient = ctrl::makeFencedClient(client, impl->elector->fence());
+    writer = impl->fencedClient.get();
+  }
+
   auto events = ctrl::AsyncEventRecorder::create(
-      client, clock,
+      *writer, clock,
       {.reportingController = "servicetoken.dev/servicetoken-operator",
        .reportingInstance = identity});
   if (!events.isOk()) return events.status();
@@ -123,7 +153,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   ServiceTokenReconcilerDeps tokenDeps{&impl->tokens->store(),
                                        &impl->secrets->store(),
                                        &impl->users->store(),
-                                       &client,
+                                       writer,
                                        impl->authority.get(),
                                        impl->events.get(),
                                        &clock,
@@ -142,7 +172,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   userOptions.clock = &clock;
   impl->userController = std::make_shared<ctrl::Controller>(
       std::move(userOptions), std::make_unique<ServiceUserReconciler>(ServiceUserReconcilerDeps{
-                                  &impl->users->store(), &client, &clock}));
+                                  &impl->users->store(), writer, &clock}));
 
   // Event handlers: each change enqueues the keys whose reconcile it affects.
   ctrl::Controller& tc = *impl->tokenController;
@@ -195,31 +225,13 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
                                   .onDelete = onUser});
   if (!status.isOk()) return status;
 
-  // The manager.
-  ctrl::ManagerOptions managerOptions;
-  managerOptions.metricsBindAddress = options.metricsBindAddress;
-  managerOptions.healthProbeBindAddress = options.healthProbeBindAddress;
-  managerOptions.httpServerFactory = deps.httpServerFactory;
-  managerOptions.gracefulShutdownTimeout = std::chrono::seconds(options.gracefulShutdownSeconds);
-  managerOptions.clock = &clock;
-  if (auto s = configureMetricsServing(options, deps, clock, managerOptions); !s.isOk()) return s;
-  impl->manager = std::make_unique<ctrl::Manager>(std::move(managerOptions));
   impl->manager->add(impl->tokens);
   impl->manager->add(impl->users);
   impl->manager->add(impl->secrets);
   impl->manager->add(std::shared_ptr<ctrl::Runnable>(impl->events), nullptr);
   impl->manager->add(impl->tokenController);
   impl->manager->add(impl->userController);
-  if (options.leaderElect) {
-    ctrl::LeaderElectionConfig le;
-    le.leaseNamespace = options.ns;
-    le.leaseName = options.leaderElectionId;
-    le.identity = identity;
-    le.callbacks = impl->manager->leaderCallbacks();
-    auto elector = ctrl::LeaderElector::create(client, clock, std::move(le));
-    if (!elector.isOk()) return elector.status();
-    impl->manager->setLeaderElector(std::shared_ptr<ctrl::Runnable>(std::move(elector).value()));
-  }
+  if (impl->elector) impl->manager->setLeaderElector(impl->elector);
   return std::unique_ptr<Operator>(new Operator(std::move(impl)));
 }
 
