@@ -18,7 +18,9 @@ ctrl::StatusOr<IssuedToken> BuiltinAuthority::mint(const MintRequest& r) {
   }
   TokenClaims claims;
   claims.issuer = options_.issuer;
-  claims.audience = options_.audience;
+  // SCIM-only tokens get an audience of their own (token/claims.h), so a
+  // consumer that checks `aud` but ignores `scope` still refuses them.
+  claims.audience = r.scim ? scimAudience(options_.audience) : options_.audience;
   claims.subject = r.subject;
   claims.name = r.name;
   if (!r.email.empty()) claims.email = r.email;

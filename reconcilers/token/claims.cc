@@ -29,7 +29,9 @@ StatusOr<std::string> stringClaim(const Json& json, const char* name) {
   return it->get<std::string>();
 }
 
-StatusOr<std::chrono::sys_seconds> dateClaim(const Json& json, const char* name) {
+}  // namespace
+
+StatusOr<std::chrono::sys_seconds> numericDateClaim(const Json& json, const char* name) {
   auto it = json.find(name);
   if (it == json.end()) return badClaim(name, "is missing");
   int64_t seconds = 0;
@@ -46,7 +48,7 @@ StatusOr<std::chrono::sys_seconds> dateClaim(const Json& json, const char* name)
   return std::chrono::sys_seconds(std::chrono::seconds(seconds));
 }
 
-}  // namespace
+std::string scimAudience(std::string_view audience) { return std::string(audience) + "/scim"; }
 
 std::string_view tokenUseName(TokenUse use) {
   return use == TokenUse::kService ? "service" : "personal";
@@ -95,11 +97,11 @@ StatusOr<TokenClaims> claimsFromJson(const Json& json) {
     claims.email = std::move(email).value();
   }
 
-  auto issuedAt = dateClaim(json, "iat");
+  auto issuedAt = numericDateClaim(json, "iat");
   if (!issuedAt.isOk()) return issuedAt.status();
   claims.issuedAt = *issuedAt;
   if (json.contains("exp")) {
-    auto expiresAt = dateClaim(json, "exp");
+    auto expiresAt = numericDateClaim(json, "exp");
     if (!expiresAt.isOk()) return expiresAt.status();
     claims.expiresAt = *expiresAt;
   }

@@ -50,6 +50,16 @@ ctrl::Json claimsToJson(const TokenClaims& claims);
 // its value). Thread-safe.
 ctrl::StatusOr<TokenClaims> claimsFromJson(const ctrl::Json& json);
 
+// Reads the NumericDate claim `name` of a claims object: an integer within
+// years 1970..9999. Errors: InvalidArgument naming the claim (also when it is
+// missing). Thread-safe.
+ctrl::StatusOr<std::chrono::sys_seconds> numericDateClaim(const ctrl::Json& json, const char* name);
+
+// The audience of SCIM-only tokens minted for `audience`: "<audience>/scim".
+// A SCIM token is thereby refused by any consumer that checks the audience
+// of ordinary API tokens, even one that ignores the `scope` claim.
+std::string scimAudience(std::string_view audience);
+
 // Draws a new token id: 16 bytes from `random` as 32 lowercase hex
 // characters. Hex (not base64url) because the id also appears in
 // annotations, status and file names, where a leading '-' or '_' is awkward.

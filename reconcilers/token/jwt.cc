@@ -50,11 +50,14 @@ StatusOr<Json> decodeSegment(std::string_view segment, const char* what) {
 }
 
 // Checks the header and returns the key that must have signed the token.
-StatusOr<const PublicKey*> keyForHeader(const Json& header, const Jwks& keys) {
+// Sets `why` on failure.
+StatusOr<const PublicKey*> keyForHeader(const Json& header, const Jwks& keys, JwtRejection& why) {
+  why = JwtRejection::kMalformed;
   const std::string* alg = stringMember(header, "alg");
   if (!alg) return malformed("header has no \"alg\"");
   // An allow-list, so "none", HMAC and RSA algorithms are refused outright.
   if (*alg != jwsAlgorithm(KeyAlgorithm::kEd25519) && *alg != jwsAlgorithm(KeyAlgorithm::kEs256)) {
+    why = JwtRejection::kAlgorithm;
     return rejected("algorithm is not allowed (allowed: EdDSA, ES256)");
   }
   if (header.contains("typ")) {
@@ -62,12 +65,19 @@ StatusOr<const PublicKey*> keyForHeader(const Json& header, const Jwks& keys) {
     if (!typ || *typ != "JWT") return malformed("header \"typ\" is not \"JWT\"");
   }
   // RFC 7515 §4.1.11: extensions we do not understand must not be ignored.
-  if (header.contains("crit")) return rejected("header has critical extensions");
+  if (header.contains("crit")) {
+    why = JwtRejection::kAlgorithm;
+    return rejected("header has critical extensions");
+  }
   const std::string* kid = stringMember(header, "kid");
   if (!kid) return malformed("header has no \"kid\"");
   const PublicKey* key = keys.find(*kid);
-  if (!key) return rejected("signing key is unknown");
+  if (!key) {
+    why = JwtRejection::kUnknownKey;
+    return rejected("signing key is unknown");
+  }
   if (jwsAlgorithm(key->algorithm()) != *alg) {
+    why = JwtRejection::kAlgorithm;
     return rejected("algorithm does not match the signing key");
   }
   return key;
@@ -105,8 +115,11 @@ StatusOr<MintedToken> mintToken(TokenClaims claims, const SigningKey& key, Rando
   return MintedToken{std::move(token).value(), std::move(claims), std::move(hash)};
 }
 
-StatusOr<TokenClaims> verifyJwt(std::string_view token, const Jwks& keys, ctrl::WallTime now,
-                                const VerifyOptions& options) {
+StatusOr<SignedJwt> verifyJwtSignature(std::string_view token, const Jwks& keys,
+                                       JwtRejection* rejection) {
+  JwtRejection ignored = JwtRejection::kMalformed;
+  JwtRejection& why = rejection != nullptr ? *rejection : ignored;
+  why = JwtRejection::kMalformed;
   if (token.size() > kMaxTokenBytes) {
     return malformed("larger than " + std::to_string(kMaxTokenBytes) + " bytes");
   }
@@ -118,13 +131,16 @@ StatusOr<TokenClaims> verifyJwt(std::string_view token, const Jwks& keys, ctrl::
 
   auto header = decodeSegment(token.substr(0, first), "header");
   if (!header.isOk()) return header.status();
-  auto key = keyForHeader(*header, keys);
+  auto key = keyForHeader(*header, keys, why);
   if (!key.isOk()) return key.status();
+  why = JwtRejection::kMalformed;
 
   auto signature = base64UrlDecode(token.substr(second + 1));
   if (!signature.isOk()) return malformed("signature is not valid base64url");
   if (Status status = (*key)->verify(token.substr(0, second), *signature); !status.isOk()) {
-    return status.code() == Code::kUnauthorized ? rejected("invalid signature") : status;
+    if (status.code() != Code::kUnauthorized) return status;
+    why = JwtRejection::kSignature;
+    return rejected("invalid signature");
   }
 
   // Only a correctly signed payload is parsed.
@@ -132,21 +148,34 @@ StatusOr<TokenClaims> verifyJwt(std::string_view token, const Jwks& keys, ctrl::
   if (!payload.isOk()) return payload.status();
   auto claims = claimsFromJson(*payload);
   if (!claims.isOk()) return claims.status().withContext("malformed token");
+  SignedJwt out{std::move(claims).value(), std::nullopt};
+  if (payload->contains("nbf")) {
+    auto nbf = numericDateClaim(*payload, "nbf");
+    if (!nbf.isOk()) return nbf.status().withContext("malformed token");
+    out.notBefore = *nbf;
+  }
+  return out;
+}
 
+StatusOr<TokenClaims> verifyJwt(std::string_view token, const Jwks& keys, ctrl::WallTime now,
+                                const VerifyOptions& options) {
+  auto verified = verifyJwtSignature(token, keys);
+  if (!verified.isOk()) return verified.status();
+  TokenClaims& claims = verified->claims;
   // Compared in seconds: an exp up to year 9999 (claimsFromJson's limit) does
   // not fit the nanoseconds of a WallTime. exp is whole seconds, so this is
   // the same test as now >= exp + leeway.
-  if (!options.ignoreExpiry && claims->expiresAt &&
-      std::chrono::floor<std::chrono::seconds>(now) >= *claims->expiresAt + options.leeway) {
+  if (!options.ignoreExpiry && claims.expiresAt &&
+      std::chrono::floor<std::chrono::seconds>(now) >= *claims.expiresAt + options.leeway) {
     return rejected("expired");
   }
-  if (!options.issuer.empty() && claims->issuer != options.issuer) {
+  if (!options.issuer.empty() && claims.issuer != options.issuer) {
     return rejected("issuer does not match");
   }
-  if (!options.audience.empty() && claims->audience != options.audience) {
+  if (!options.audience.empty() && claims.audience != options.audience) {
     return rejected("audience does not match");
   }
-  return claims;
+  return std::move(claims);
 }
 
 }  // namespace st

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -63,5 +64,28 @@ struct VerifyOptions {
 // allowed or not matching the key, bad signature, expired, wrong iss/aud).
 ctrl::StatusOr<TokenClaims> verifyJwt(std::string_view token, const Jwks& keys, ctrl::WallTime now,
                                       const VerifyOptions& options = {});
+
+// Why verifyJwtSignature refused a token, for callers that count refusals by
+// cause (metrics) without reading messages.
+enum class JwtRejection {
+  kMalformed,   // not a well-formed compact JWS, or claims that do not decode
+  kAlgorithm,   // alg not allowed, not matching the key, or critical extensions
+  kUnknownKey,  // no key in the set has the header's kid
+  kSignature,   // the signature does not verify
+};
+
+// The signature-checked content of a token: its claims and, when present,
+// its `nbf` (which TokenClaims does not carry: our tokens never set it).
+struct SignedJwt {
+  TokenClaims claims;
+  std::optional<std::chrono::sys_seconds> notBefore;
+};
+
+// The first half of verifyJwt: every check up to and including the
+// signature and the claims' decoding, none of the time, issuer or audience
+// checks (the caller applies its own). Errors as verifyJwt; when not null,
+// `rejection` receives the cause of a failure.
+ctrl::StatusOr<SignedJwt> verifyJwtSignature(std::string_view token, const Jwks& keys,
+                                             JwtRejection* rejection = nullptr);
 
 }  // namespace st
