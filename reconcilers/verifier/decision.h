@@ -36,7 +36,7 @@ enum class Reason {
   kTokenMismatch,    // the id is known but the token's hash is not the stored one
   kGraceExpired,     // the previous token, past previousToken.retainedUntil
   kRevoked,          // spec.revoked, phase Revoked, or the ServiceToken is being deleted
-  kServiceUserGone,  // the ServiceUser is missing, being deleted, or was re-created
+  kServiceUserGone,  // the ServiceUser is missing, being deleted, or has another userId
   // 403 insufficient_scope.
   kInsufficientScope,
   // 503: the caches have not synced or no JWKS is loaded yet.

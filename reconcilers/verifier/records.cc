@@ -77,7 +77,6 @@ struct Meta {
   std::string ns;
   std::string name;
   std::string uid;
-  std::optional<ctrl::WallTime> created;
   bool deleting = false;
 };
 
@@ -90,7 +89,6 @@ StatusOr<Meta> readMeta(const Json& object) {
   m.str("name", out.name);
   m.str("namespace", out.ns);
   m.str("uid", out.uid);
-  m.time("creationTimestamp", out.created);
   std::optional<ctrl::WallTime> deletion;
   m.time("deletionTimestamp", deletion);
   out.deleting = deletion.has_value();
@@ -156,7 +154,6 @@ StatusOr<UserRecord> decodeUserRecord(const Json& object) {
   u.ns = std::move(meta->ns);
   u.name = std::move(meta->name);
   u.uid = std::move(meta->uid);
-  u.creationTimestamp = meta->created.value_or(ctrl::WallTime{});
   u.deleting = meta->deleting;
 
   Reader spec(member(&object, "spec"), "spec");

@@ -48,7 +48,6 @@ struct UserRecord {
   std::string ns;
   std::string name;
   std::string uid;
-  ctrl::WallTime creationTimestamp{};
   bool deleting = false;
   std::string email;  // spec.email
   std::string role;   // spec.role; "" means Member

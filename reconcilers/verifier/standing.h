@@ -2,8 +2,8 @@
 // only while it is its ServiceToken's current token (status.tokenId and
 // status.tokenHash), or its previous one (status.previousToken) before
 // retainedUntil; and while that ServiceToken is not revoked or being
-// deleted, and its ServiceUser exists, is the one the token was minted for,
-// and is not being deleted.
+// deleted, and its ServiceUser exists, still has the userId the token was
+// minted for, and is not being deleted.
 //
 // Both the token id (jti) and the hash are compared: the id finds the
 // ServiceToken (an index), the hash proves these are the stored bytes. An

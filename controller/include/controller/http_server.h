@@ -1,11 +1,16 @@
-// A minimal HTTP(S) server seam for /metrics, /healthz and /readyz.
-// Implemented with cpprestsdk next to the client transport (src/rest/), so the
-// archived library stays in one directory.
+// A minimal HTTP(S) server seam for /metrics, /healthz and /readyz, and for
+// the verifier's endpoints (routes that see the method, headers and body).
+// Implemented with cpprestsdk next to the client transport (src/rest/), so
+// the archived library stays in one directory, and with Boost.Beast
+// (beast_http_server.h) where throughput and TLS matter.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "controller/status.h"
 #include "controller/transport.h"
@@ -16,14 +21,46 @@ struct HttpServerResponse {
   int status = 200;
   std::string contentType = "text/plain; charset=utf-8";
   std::string body;
+  // Extra response headers (name, value). Values must not contain CR or LF.
+  // Servers that only serve GET handlers (cpprest) may ignore them.
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
+
+// One request, as a route handler sees it. Valid only during the call.
+class HttpServerRequest {
+ public:
+  virtual ~HttpServerRequest() = default;
+  // "GET", "POST", ... as sent.
+  virtual std::string_view method() const = 0;
+  // The request-target as sent (path and query).
+  virtual std::string_view target() const = 0;
+  // The target without its query.
+  virtual std::string_view path() const = 0;
+  // The value of the first header named `name` (case-insensitive), "" when
+  // there is none.
+  virtual std::string_view header(std::string_view name) const = 0;
+  // How many headers named `name` the request carries.
+  virtual size_t headerCount(std::string_view name) const = 0;
+  virtual std::string_view body() const = 0;
+};
+
+// A route: `path` exactly, or every path that starts with `path` when
+// `prefix` (the longest matching prefix wins; exact routes win over prefixes).
+struct HttpRoute {
+  std::string path;
+  bool prefix = false;
+};
+
+// Handles requests of any method on a route. Called on a server thread:
+// must be quick and must not block. Must not throw (an exception gives 500).
+using HttpRequestHandler = std::function<HttpServerResponse(const HttpServerRequest& request)>;
 
 // Handles GET requests for one exact path. Called on a library thread: must
 // be quick and must not block.
 using HttpHandler = std::function<HttpServerResponse(const std::string& path)>;
 
 // What an asynchronous handler learns about a request.
-struct HttpServerRequest {
+struct AsyncHttpRequest {
   std::string path;
   // The Authorization header, "" when absent. A credential: never log it.
   std::string authorization;
@@ -37,7 +74,7 @@ using HttpReply = std::function<void(HttpServerResponse response)>;
 // may block (e.g. asking the API server who the caller is). Called on a
 // library thread: must return quickly, handing the work to a thread of its
 // own, which then calls `reply`.
-using AsyncHttpHandler = std::function<void(const HttpServerRequest& request, HttpReply reply)>;
+using AsyncHttpHandler = std::function<void(const AsyncHttpRequest& request, HttpReply reply)>;
 
 // PEM material for an HTTPS server.
 struct HttpServerTls {
@@ -58,6 +95,14 @@ class HttpServer {
   virtual void handle(const std::string& path, HttpHandler handler) = 0;
   // As handle(), for an asynchronous handler. Call before start().
   virtual void handleAsync(const std::string& path, AsyncHttpHandler handler) = 0;
+  // Registers a handler for every method on `route`. Call before start().
+  // Errors: InvalidArgument from servers that serve GET handlers only (the
+  // default).
+  virtual Status route(HttpRoute route, HttpRequestHandler handler) {
+    (void)route;
+    (void)handler;
+    return Status(Code::kInvalidArgument, "this HTTP server serves GET handlers only");
+  }
   // Starts listening on `address` ("127.0.0.1:8080", ":8080" or "0" for
   // disabled). Errors: Unavailable when the port cannot be bound,
   // InvalidArgument for a malformed address. Unknown paths get 404.

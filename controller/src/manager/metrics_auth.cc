@@ -178,14 +178,14 @@ std::unique_ptr<RequestAuthorizer> makeDelegatingAuthorizer(Writer& client, Cloc
 // after the endpoint is gone finds `closed` and is answered at once.
 struct AuthorizedEndpoint::Impl {
   struct Pending {
-    HttpServerRequest request;
+    AsyncHttpRequest request;
     HttpReply reply;
   };
 
   Impl(std::shared_ptr<RequestAuthorizer> a, HttpHandler h, AuthorizedEndpointOptions o)
       : authorizer(std::move(a)), inner(std::move(h)), options(std::move(o)) {}
 
-  void enqueue(const HttpServerRequest& request, HttpReply reply) {
+  void enqueue(const AsyncHttpRequest& request, HttpReply reply) {
     {
       std::lock_guard lock(mu);
       if (!closed && queue.size() < options.maxQueued) {
@@ -212,7 +212,7 @@ struct AuthorizedEndpoint::Impl {
     }
   }
 
-  HttpServerResponse answer(const HttpServerRequest& request) {
+  HttpServerResponse answer(const AsyncHttpRequest& request) {
     auto review = authorizer->authorize(request.authorization, options.verb, request.path);
     if (!review.isOk()) {
       log.error(review.status(), "Failed to authorize a request", {{"path", request.path}});
@@ -271,7 +271,7 @@ AuthorizedEndpoint::~AuthorizedEndpoint() {
 
 AsyncHttpHandler AuthorizedEndpoint::handler() {
   std::weak_ptr<Impl> weak = impl_;
-  return [weak](const HttpServerRequest& request, HttpReply reply) {
+  return [weak](const AsyncHttpRequest& request, HttpReply reply) {
     if (auto impl = weak.lock()) {
       impl->enqueue(request, std::move(reply));
     } else {

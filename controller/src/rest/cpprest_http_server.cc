@@ -306,7 +306,7 @@ void CppRestHttpServer::serve(const http_request& request) const {
 }
 
 void CppRestHttpServer::serveAsync(const http_request& request, const AsyncHttpHandler& handler) {
-  HttpServerRequest info;
+  AsyncHttpRequest info;
   info.path = request.relative_uri().path();
   const auto& headers = request.headers();
   if (auto it = headers.find(web::http::header_names::authorization); it != headers.end()) {

@@ -235,10 +235,10 @@ class FakeHttpServers {
   }
   // Calls server i's handler for `path` (a 404 when there is none).
   ctrl::HttpServerResponse get(size_t i, const std::string& path) const {
-    return get(i, ctrl::HttpServerRequest{path, ""});
+    return get(i, ctrl::AsyncHttpRequest{path, ""});
   }
   // As above with request headers; waits for an asynchronous handler's reply.
-  ctrl::HttpServerResponse get(size_t i, const ctrl::HttpServerRequest& request) const {
+  ctrl::HttpServerResponse get(size_t i, const ctrl::AsyncHttpRequest& request) const {
     const Server s = server(i);
     if (const auto it = s.handlers.find(request.path); it != s.handlers.end()) {
       return it->second(request.path);

@@ -196,11 +196,11 @@ TEST_F(ManagerHttpTest, AuthorizedMetricsUseTheirOwnServerAndAnswerOnlyAllowedCa
   EXPECT_EQ(mgr.metricsPort(), secure.server(0).port);
 
   const ctrl::HttpServerResponse allowed =
-      secure.get(0, ctrl::HttpServerRequest{"/metrics", "Bearer good"});
+      secure.get(0, ctrl::AsyncHttpRequest{"/metrics", "Bearer good"});
   EXPECT_EQ(allowed.status, 200);
   EXPECT_THAT(allowed.body, HasSubstr("mgrtest_authorized_probe 7"));
-  EXPECT_EQ(secure.get(0, ctrl::HttpServerRequest{"/metrics", "Bearer other"}).status, 403);
-  EXPECT_EQ(secure.get(0, ctrl::HttpServerRequest{"/metrics", ""}).status, 401);
+  EXPECT_EQ(secure.get(0, ctrl::AsyncHttpRequest{"/metrics", "Bearer other"}).status, 403);
+  EXPECT_EQ(secure.get(0, ctrl::AsyncHttpRequest{"/metrics", ""}).status, 401);
   ASSERT_TRUE(stopAndWait(result).isOk());
   EXPECT_TRUE(secure.server(0).stopped);
 }

@@ -58,7 +58,7 @@ class HttpsServerTest : public ::testing::Test {
     server_->handle("/healthz", [](const std::string& path) {
       return ctrl::HttpServerResponse{200, "text/plain", "ok at " + path};
     });
-    server_->handleAsync("/metrics", [this](const ctrl::HttpServerRequest& request,
+    server_->handleAsync("/metrics", [this](const ctrl::AsyncHttpRequest& request,
                                             ctrl::HttpReply reply) {
       // Reply from a thread of our own, as the metrics endpoint does.
       std::thread([request, reply, this] {
@@ -94,7 +94,7 @@ class HttpsServerTest : public ::testing::Test {
   sttest::TempDir dir_;
   std::mutex mu_;
   std::shared_ptr<const ctrl::HttpServerTls> material_;
-  ctrl::HttpServerRequest seen_;
+  ctrl::AsyncHttpRequest seen_;
   std::unique_ptr<ctrl::HttpServer> server_;
 };
 

@@ -82,7 +82,6 @@ class VerifierFixture : public ::testing::Test {
     user.ns = "default";
     user.name = "pipeline";
     user.uid = "uid-pipeline";
-    user.creationTimestamp = clock_.wallNow() - std::chrono::hours(1);
     user.email = "pipeline@example.com";
     user.role = "Admin";
     user.teams = {"data", "platform"};
