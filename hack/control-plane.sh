@@ -21,6 +21,11 @@
 # CONTROL_PLANE_APISERVER_ARGS adds kube-apiserver flags (e.g. --watch-cache=false);
 # CONTROL_PLANE_AUDIT=1 writes an audit log of every write to Secrets and to
 # ServiceTokens (status included), Metadata level, to DIR/logs/audit.log.
+# CONTROL_PLANE_TOKEN_WEBHOOK_URL makes kube-apiserver authenticate bearer tokens
+# through that TokenReview webhook (authentication.k8s.io/v1, answers cached for
+# CONTROL_PLANE_TOKEN_WEBHOOK_CACHE_TTL, default 0s), trusting the CA file
+# CONTROL_PLANE_TOKEN_WEBHOOK_CA when set; CONTROL_PLANE_API_AUDIENCES (comma-
+# separated) adds audiences to --api-audiences.
 # The default DIR for up/down/env is ${XDG_RUNTIME_DIR:-/tmp}/servicetoken-control-plane.
 set -euo pipefail
 
@@ -94,6 +99,38 @@ KC
   chmod 600 "$dir/kubeconfig"
 }
 
+# The kubeconfig-format file kube-apiserver reads the token webhook from.
+write_token_webhook_config() {
+  [ -n "${CONTROL_PLANE_TOKEN_WEBHOOK_URL:-}" ] || return 0
+  local ca=""
+  if [ -n "${CONTROL_PLANE_TOKEN_WEBHOOK_CA:-}" ]; then
+    ca="    certificate-authority: ${CONTROL_PLANE_TOKEN_WEBHOOK_CA}"
+  fi
+  cat >"$dir/token-webhook.kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: token-webhook
+  cluster:
+    server: ${CONTROL_PLANE_TOKEN_WEBHOOK_URL}
+$ca
+users:
+- name: kube-apiserver
+  user: {}
+contexts:
+- name: token-webhook
+  context: {cluster: token-webhook, user: kube-apiserver}
+current-context: token-webhook
+KC
+}
+
+token_webhook_flags() {
+  [ -n "${CONTROL_PLANE_TOKEN_WEBHOOK_URL:-}" ] || return 0
+  echo "--authentication-token-webhook-config-file $dir/token-webhook.kubeconfig" \
+    "--authentication-token-webhook-version v1" \
+    "--authentication-token-webhook-cache-ttl ${CONTROL_PLANE_TOKEN_WEBHOOK_CACHE_TTL:-0s}"
+}
+
 # ------------------------------------------------------------------- processes
 etcd_pid= apiserver_pid= kcm_pid=
 
@@ -151,11 +188,12 @@ start_apiserver() {
     --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
-    --api-audiences https://kubernetes.default.svc.cluster.local \
+    --api-audiences "https://kubernetes.default.svc.cluster.local${CONTROL_PLANE_API_AUDIENCES:+,$CONTROL_PLANE_API_AUDIENCES}" \
     --service-cluster-ip-range 10.0.0.0/24 \
     --disable-admission-plugins ServiceAccount \
     --allow-privileged=true --endpoint-reconciler-type none \
     --cert-dir "$dir/apiserver-certs" \
+    $(token_webhook_flags) \
     ${CONTROL_PLANE_APISERVER_ARGS:-} $(audit_args) \
     >>"$dir/logs/kube-apiserver.log" 2>&1
   apiserver_pid=$!
@@ -231,6 +269,7 @@ run() {
   write_audit_policy
   apiserver_port=$(free_port)
   write_kubeconfig
+  write_token_webhook_config
   start_etcd
   start_apiserver
   wait_apiserver_ready

@@ -21,7 +21,7 @@ build=(
   libgtest-dev libgmock-dev googletest
 )
 # No Go: hack/build-binaries.sh fetches its own pinned toolchain (curl, unzip).
-tools=(libbenchmark-dev clang-format curl unzip openssl python3 util-linux)
+tools=(libbenchmark-dev clang-format curl unzip openssl python3 util-linux nginx-light wrk)
 
 if [ "${1:-}" = list ]; then
   set -- "${2:-all}"

@@ -99,6 +99,13 @@ ctrl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::start(
     if (!options.withControllerManager) setenv("CONTROL_PLANE_NO_KCM", "1", 1);
     setenv("CONTROL_PLANE_APISERVER_ARGS", extra.c_str(), 1);
     if (options.audit) setenv("CONTROL_PLANE_AUDIT", "1", 1);
+    if (!options.tokenWebhookUrl.empty()) {
+      setenv("CONTROL_PLANE_TOKEN_WEBHOOK_URL", options.tokenWebhookUrl.c_str(), 1);
+      setenv("CONTROL_PLANE_TOKEN_WEBHOOK_CA", options.tokenWebhookCaFile.c_str(), 1);
+    }
+    std::string audiences;
+    for (const auto& a : options.apiAudiences) audiences += (audiences.empty() ? "" : ",") + a;
+    if (!audiences.empty()) setenv("CONTROL_PLANE_API_AUDIENCES", audiences.c_str(), 1);
     FILE* log = std::freopen(logFile.c_str(), "w", stdout);
     if (log != nullptr) dup2(fileno(stdout), 2);
     std::string script = scriptPath("control-plane.sh");

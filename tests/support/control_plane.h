@@ -20,6 +20,14 @@ struct ControlPlaneOptions {
   std::vector<std::string> apiserverArgs;  // extra kube-apiserver flags
   // An audit log of every write to Secrets and ServiceTokens (auditLogPath()).
   bool audit = false;
+  // When set, kube-apiserver authenticates bearer tokens through this
+  // TokenReview webhook (authentication.k8s.io/v1, no answer caching),
+  // trusting `tokenWebhookCaFile` for its serving certificate.
+  std::string tokenWebhookUrl;
+  std::string tokenWebhookCaFile;
+  // Audiences kube-apiserver accepts besides its service-account issuer's
+  // (--api-audiences); a TokenReview webhook sees them in spec.audiences.
+  std::vector<std::string> apiAudiences;
 };
 
 class ControlPlane {
