@@ -47,10 +47,14 @@ ctrl::StatusOr<TokenIdentity> BuiltinAuthority::verify(const SecretString& token
   }
   VerifyOptions options;
   options.issuer = options_.issuer;
-  options.audience = options_.audience;
   options.ignoreExpiry = true;
   auto claims = verifyJwt(token.reveal(), keys->jwks(), ctrl::WallTime{}, options);
   if (!claims.isOk()) return claims.status();
+  // Either audience this authority mints with (SCIM tokens have their own).
+  if (claims->audience != options_.audience &&
+      claims->audience != scimAudience(options_.audience)) {
+    return ctrl::Status(ctrl::Code::kUnauthorized, "token rejected: audience does not match");
+  }
   return TokenIdentity{claims->tokenId, claims->subject};
 }
 

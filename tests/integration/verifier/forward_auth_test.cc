@@ -35,7 +35,7 @@ TEST_F(ForwardAuthIntegration, AnActiveTokenGets200WithIdentityAndTheRoleAsItIsN
 
   HttpResult r = verifier_.authorize(token, "/api/v1/things");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.header("x-auth-request-user"), "fa_identity@service");
+  EXPECT_EQ(r.header("x-auth-request-user"), "fa_identity@default.service");
   EXPECT_EQ(r.header("x-auth-request-email"), "fa-identity@example.com");
   EXPECT_EQ(r.header("x-auth-request-role"), "Member");
   EXPECT_EQ(r.header("x-auth-request-scope"), "api");

@@ -59,7 +59,7 @@ TEST_F(KubeApiserverWebhook, WhoamiShowsTheUserIdAndTheGroups) {
   auto review = ctrl::parseJson(r.out);
   ASSERT_TRUE(review.isOk());
   const ctrl::Json& user = (*review)["status"]["userInfo"];
-  EXPECT_EQ(user["username"], "kw_whoami@service");
+  EXPECT_EQ(user["username"], "kw_whoami@default.service");
   auto groups = user["groups"].get<std::vector<std::string>>();
   EXPECT_THAT(groups, Contains("servicetoken:role:Admin"));
   EXPECT_THAT(groups, Contains("servicetoken:scope:api"));
@@ -133,7 +133,7 @@ TEST_F(KubeApiserverWebhook, TheTokenReviewApiAnswersOverHttps) {
   auto answer = ctrl::parseJson(r.body);
   ASSERT_TRUE(answer.isOk());
   EXPECT_EQ((*answer)["status"]["authenticated"], true);
-  EXPECT_EQ((*answer)["status"]["user"]["username"], "kw_review@service");
+  EXPECT_EQ((*answer)["status"]["user"]["username"], "kw_review@default.service");
   EXPECT_EQ((*answer)["status"]["audiences"], ctrl::Json::array({kVerifierAudience}));
   EXPECT_EQ(r.body.find(token), std::string::npos);
 }

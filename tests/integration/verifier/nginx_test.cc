@@ -113,7 +113,7 @@ TEST_F(NginxAuthRequest, AnApiTokenReachesTheApiWithItsIdentity) {
   const std::string token = userWithToken("ngx-api");
   HttpResult r = nginx_->get("/api/v1/things", token);
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "api user=ngxapi_user@service role=Manager\n");
+  EXPECT_EQ(r.body, "api user=ngxapi_user@default.service role=Manager\n");
   HttpResult none = nginx_->get("/api/v1/things", "");
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(none.header("www-authenticate"), "Bearer realm=\"servicetoken\"");
@@ -121,7 +121,7 @@ TEST_F(NginxAuthRequest, AnApiTokenReachesTheApiWithItsIdentity) {
 
 TEST_F(NginxAuthRequest, AScimTokenReachesScimOnly) {
   const std::string token = userWithToken("ngx-scim", "  scimAdministration: true\n");
-  EXPECT_EQ(nginx_->get("/scim/v2/Users", token).body, "scim user=ngxscim_user@service\n");
+  EXPECT_EQ(nginx_->get("/scim/v2/Users", token).body, "scim user=ngxscim_user@default.service\n");
   EXPECT_EQ(nginx_->status("/api/v1/things", token), 403);
   EXPECT_EQ(nginx_->status("/scim/v2/../../api/v1/things", token), 403);
   EXPECT_EQ(nginx_->status("/scim/v2/%2e%2e/%2e%2e/api/v1/things", token), 403);
