@@ -55,7 +55,7 @@ class FakeApi final : public ctrl::Client {
   }
 
   ctrl::StatusOr<ctrl::Json> get(const ctrl::Resource& r, std::string_view ns,
-                                 std::string_view name) override {
+                                 std::string_view name, const ctrl::CallOptions& = {}) override {
     std::lock_guard lock(mu_);
     ++reads_;
     auto it = objects_.find(key(r, ns, name));
@@ -63,7 +63,8 @@ class FakeApi final : public ctrl::Client {
     return it->second;
   }
   ctrl::StatusOr<ctrl::ListPage> list(const ctrl::Resource& r, std::string_view ns,
-                                      const ctrl::ListOptions&) override {
+                                      const ctrl::ListOptions&,
+                                      const ctrl::CallOptions& = {}) override {
     std::lock_guard lock(mu_);
     ++reads_;
     ctrl::ListPage page;
@@ -80,8 +81,8 @@ class FakeApi final : public ctrl::Client {
     return ctrl::Status(ctrl::Code::kUnavailable, "FakeApi does not watch");
   }
   ctrl::StatusOr<ctrl::Json> create(const ctrl::Resource& r, std::string_view ns,
-                                    const ctrl::Json& object,
-                                    const ctrl::WriteOptions& = {}) override {
+                                    const ctrl::Json& object, const ctrl::WriteOptions& = {},
+                                    const ctrl::CallOptions& = {}) override {
     std::lock_guard lock(mu_);
     if (auto s = write("create", r.plural, ""); !s.isOk()) return s;
     const std::string name = object["metadata"].value("name", "");
@@ -97,12 +98,13 @@ class FakeApi final : public ctrl::Client {
   }
   ctrl::StatusOr<ctrl::Json> createSubresource(const ctrl::Resource&, std::string_view,
                                                std::string_view, std::string_view,
-                                               const ctrl::Json&) override {
+                                               const ctrl::Json&,
+                                               const ctrl::CallOptions& = {}) override {
     return ctrl::Status(ctrl::Code::kInternal, "FakeApi has no subresources to create");
   }
   ctrl::StatusOr<ctrl::Json> update(const ctrl::Resource& r, std::string_view ns,
-                                    const ctrl::Json& object,
-                                    const ctrl::WriteOptions& = {}) override {
+                                    const ctrl::Json& object, const ctrl::WriteOptions& = {},
+                                    const ctrl::CallOptions& = {}) override {
     std::lock_guard lock(mu_);
     if (auto s = write("update", r.plural, ""); !s.isOk()) return s;
     const std::string name = object["metadata"].value("name", "");
@@ -117,13 +119,14 @@ class FakeApi final : public ctrl::Client {
     return store(r, std::move(o));
   }
   ctrl::StatusOr<ctrl::Json> updateStatus(const ctrl::Resource& r, std::string_view ns,
-                                          const ctrl::Json& object) override {
+                                          const ctrl::Json& object,
+                                          const ctrl::CallOptions& = {}) override {
     return update(r, ns, object);
   }
   ctrl::StatusOr<ctrl::Json> patch(const ctrl::Resource& r, std::string_view ns,
                                    std::string_view name, ctrl::PatchType type,
-                                   const ctrl::Json& patch,
-                                   const ctrl::PatchOptions& options = {}) override {
+                                   const ctrl::Json& patch, const ctrl::PatchOptions& options = {},
+                                   const ctrl::CallOptions& = {}) override {
     std::lock_guard lock(mu_);
     if (auto s = write("patch", r.plural, options.subresource); !s.isOk()) return s;
     if (type != ctrl::PatchType::kMerge) {
@@ -147,7 +150,8 @@ class FakeApi final : public ctrl::Client {
     return store(r, std::move(o));
   }
   ctrl::Status remove(const ctrl::Resource& r, std::string_view ns, std::string_view name,
-                      const ctrl::DeleteOptions& options = {}) override {
+                      const ctrl::DeleteOptions& options = {},
+                      const ctrl::CallOptions& = {}) override {
     std::lock_guard lock(mu_);
     if (auto s = write("delete", r.plural, ""); !s.isOk()) return s;
     auto it = objects_.find(key(r, ns, name));

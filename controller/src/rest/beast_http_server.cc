@@ -5,8 +5,6 @@
 // Routing tables are fixed once start() runs and read without a lock.
 #include "controller/beast_http_server.h"
 
-#include <future>
-#include <mutex>
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>

@@ -32,7 +32,8 @@ out=$(env -u GOROOT -u KUBEBUILDER_ASSETS -u TEST_ASSET_HELM PATH="$nogo_path" \
   bash "$src/hack/build-binaries.sh" env 2>"$work/build.log") ||
   { cat "$work/build.log" >&2; fail "build-binaries.sh failed without go on PATH"; }
 
-helm=$work/cache/helm-v3.22.0/helm
+# The cache key of helm, as build-binaries.sh names it.
+helm=$(ls -d "$work"/cache/helm-v3.22.0* 2>/dev/null | head -1)/helm
 grep -qx "export TEST_ASSET_HELM=$helm" <<<"$out" || fail "env names another helm: $out"
 [ -x "$helm" ] || fail "no helm was built into $helm"
 version=$("$helm" version --template '{{.Version}}')

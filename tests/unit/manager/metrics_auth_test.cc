@@ -45,7 +45,8 @@ class ReviewApi final : public ctrl::Writer {
   }
 
   ctrl::StatusOr<ctrl::Json> create(const ctrl::Resource& r, std::string_view ns,
-                                    const ctrl::Json& object, const ctrl::WriteOptions&) override {
+                                    const ctrl::Json& object, const ctrl::WriteOptions&,
+                                    const ctrl::CallOptions&) override {
     if (beforeReview) beforeReview();
     EXPECT_EQ(ns, "");
     EXPECT_FALSE(r.namespaced);
@@ -78,24 +79,25 @@ class ReviewApi final : public ctrl::Writer {
   }
   ctrl::StatusOr<ctrl::Json> createSubresource(const ctrl::Resource&, std::string_view,
                                                std::string_view, std::string_view,
-                                               const ctrl::Json&) override {
+                                               const ctrl::Json&,
+                                               const ctrl::CallOptions&) override {
     return ctrl::errorStatus(ctrl::Code::kInternal, "unexpected");
   }
   ctrl::StatusOr<ctrl::Json> update(const ctrl::Resource&, std::string_view, const ctrl::Json&,
-                                    const ctrl::WriteOptions&) override {
+                                    const ctrl::WriteOptions&, const ctrl::CallOptions&) override {
     return ctrl::errorStatus(ctrl::Code::kInternal, "unexpected");
   }
   ctrl::StatusOr<ctrl::Json> updateStatus(const ctrl::Resource&, std::string_view,
-                                          const ctrl::Json&) override {
+                                          const ctrl::Json&, const ctrl::CallOptions&) override {
     return ctrl::errorStatus(ctrl::Code::kInternal, "unexpected");
   }
   ctrl::StatusOr<ctrl::Json> patch(const ctrl::Resource&, std::string_view, std::string_view,
-                                   ctrl::PatchType, const ctrl::Json&,
-                                   const ctrl::PatchOptions&) override {
+                                   ctrl::PatchType, const ctrl::Json&, const ctrl::PatchOptions&,
+                                   const ctrl::CallOptions&) override {
     return ctrl::errorStatus(ctrl::Code::kInternal, "unexpected");
   }
   ctrl::Status remove(const ctrl::Resource&, std::string_view, std::string_view,
-                      const ctrl::DeleteOptions&) override {
+                      const ctrl::DeleteOptions&, const ctrl::CallOptions&) override {
     return ctrl::errorStatus(ctrl::Code::kInternal, "unexpected");
   }
 
@@ -250,30 +252,33 @@ TEST_F(DelegatingAuthorizerTest, AudiencesArePassedToTheTokenReview) {
   struct Capture final : ctrl::Writer {
     ctrl::Json last;
     ctrl::StatusOr<ctrl::Json> create(const ctrl::Resource&, std::string_view, const ctrl::Json& o,
-                                      const ctrl::WriteOptions&) override {
+                                      const ctrl::WriteOptions&,
+                                      const ctrl::CallOptions&) override {
       last = o;
       return ctrl::Json{{"status", {{"authenticated", false}}}};
     }
     ctrl::StatusOr<ctrl::Json> createSubresource(const ctrl::Resource&, std::string_view,
                                                  std::string_view, std::string_view,
-                                                 const ctrl::Json&) override {
+                                                 const ctrl::Json&,
+                                                 const ctrl::CallOptions&) override {
       return ctrl::Json();
     }
     ctrl::StatusOr<ctrl::Json> update(const ctrl::Resource&, std::string_view, const ctrl::Json&,
-                                      const ctrl::WriteOptions&) override {
+                                      const ctrl::WriteOptions&,
+                                      const ctrl::CallOptions&) override {
       return ctrl::Json();
     }
     ctrl::StatusOr<ctrl::Json> updateStatus(const ctrl::Resource&, std::string_view,
-                                            const ctrl::Json&) override {
+                                            const ctrl::Json&, const ctrl::CallOptions&) override {
       return ctrl::Json();
     }
     ctrl::StatusOr<ctrl::Json> patch(const ctrl::Resource&, std::string_view, std::string_view,
-                                     ctrl::PatchType, const ctrl::Json&,
-                                     const ctrl::PatchOptions&) override {
+                                     ctrl::PatchType, const ctrl::Json&, const ctrl::PatchOptions&,
+                                     const ctrl::CallOptions&) override {
       return ctrl::Json();
     }
     ctrl::Status remove(const ctrl::Resource&, std::string_view, std::string_view,
-                        const ctrl::DeleteOptions&) override {
+                        const ctrl::DeleteOptions&, const ctrl::CallOptions&) override {
       return ctrl::Status::ok();
     }
   } capture;
