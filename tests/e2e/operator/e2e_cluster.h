@@ -128,13 +128,14 @@ class E2eCluster {
   // Starts a replica named `name` (log file <dir>/<name>.log) with the e2e
   // flags plus `extraArgs`. The cluster keeps ownership.
   OperatorProcess& startOperator(const std::string& name,
-                                 const std::vector<std::string>& extraArgs = {}) {
+                                 const std::vector<std::string>& extraArgs = {},
+                                 const std::string& kubeconfig = "") {
     auto op = std::make_unique<OperatorProcess>();
     op->name = name;
     op->logFile = dir_ + "/" + name + ".log";
     std::vector<std::string> argv{operatorBinary(),
                                   "--kubeconfig",
-                                  saKubeconfig_,
+                                  kubeconfig.empty() ? saKubeconfig_ : kubeconfig,
                                   "--namespace",
                                   kOperatorNamespace,
                                   "--log-format",
@@ -151,7 +152,35 @@ class E2eCluster {
     return *operators_.back();
   }
 
+  // A kubeconfig for the same ServiceAccount with a token of its own (its
+  // JTI tells this replica's requests apart in the audit log:
+  // user.extra["authentication.kubernetes.io/credential-id"]). Returns its
+  // path, or "" on failure.
+  std::string newOperatorKubeconfig(const std::string& name) {
+    std::string path = dir_ + "/" + name + ".kubeconfig";
+    return writeTokenKubeconfig(path).empty() ? path : std::string();
+  }
+
  private:
+  // Writes a kubeconfig with a fresh TokenRequest token; "" or what failed.
+  std::string writeTokenKubeconfig(const std::string& path) {
+    ProcessResult r =
+        kubectl({"create", "token", kServiceAccount, "-n", kOperatorNamespace, "--duration=2h"});
+    if (r.exitCode != 0 || r.out.empty()) return "kubectl create token: " + r.err;
+    std::string token = r.out;
+    while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+    std::ofstream out(path);
+    out << "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster:\n    server: "
+        << plane_.server() << "\n    certificate-authority: " << plane_.dir()
+        << "/pki/ca.crt\nusers:\n- name: operator\n  user:\n    token: " << token
+        << "\ncontexts:\n- name: e2e\n  context:\n    cluster: e2e\n    user: operator\n"
+        << "current-context: e2e\n";
+    out.close();
+    if (!out) return "writing " + path;
+    chmod(path.c_str(), 0600);
+    return {};
+  }
+
   // Returns "" or what failed.
   std::string install() {
     // Namespaces first: the chart's Role lives in the release namespace.
@@ -174,21 +203,8 @@ class E2eCluster {
     r = kubectl({"apply", "-f", "-"}, access);
     if (r.exitCode != 0) return "applying the chart's RBAC and policies: " + r.err;
     // A TokenRequest token for the ServiceAccount, in a kubeconfig of its own.
-    r = kubectl({"create", "token", kServiceAccount, "-n", kOperatorNamespace, "--duration=2h"});
-    if (r.exitCode != 0 || r.out.empty()) return "kubectl create token: " + r.err;
-    std::string token = r.out;
-    while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
     saKubeconfig_ = dir_ + "/operator.kubeconfig";
-    std::ofstream out(saKubeconfig_);
-    out << "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster:\n    server: "
-        << plane_.server() << "\n    certificate-authority: " << plane_.dir()
-        << "/pki/ca.crt\nusers:\n- name: operator\n  user:\n    token: " << token
-        << "\ncontexts:\n- name: e2e\n  context:\n    cluster: e2e\n    user: operator\n"
-        << "current-context: e2e\n";
-    out.close();
-    if (!out) return "writing the operator kubeconfig";
-    chmod(saKubeconfig_.c_str(), 0600);
-    return {};
+    return writeTokenKubeconfig(saKubeconfig_);
   }
 
   // Keeps the ServiceAccount, RBAC and admission-policy documents of a
