@@ -13,6 +13,11 @@
 //   exponential backoff on the injected Clock (initial 800 ms, doubling, 30 s
 //   cap), reset once a watch has been healthy (delivered an event or ended
 //   cleanly).
+// - A watch that delivers neither an event nor a bookmark for
+//   watchIdleTimeout (judged on the injected Clock) is taken for a half-open
+//   connection: it is dropped (Unavailable, so after the backoff) and resumed
+//   from the last resourceVersion seen, without a relist. The API server
+//   sends a bookmark about once a minute to a watch that asked for them.
 //
 // The reflector is untyped: it hands raw JSON objects to a ReflectorSink
 // (the informer), which decodes them.
@@ -47,6 +52,9 @@ struct ReflectorOptions {
   std::chrono::milliseconds maxBackoff{30'000};
   // Server-side watch timeout is drawn uniformly from [min, 2*min) seconds.
   int minWatchTimeoutSeconds = 300;
+  // The longest silence (no event, no bookmark) a watch may keep before it is
+  // dropped as half-open: three bookmark intervals. Zero disables the check.
+  Duration watchIdleTimeout = std::chrono::minutes(3);
   size_t maxEventBytes = 8 << 20;
   // Called (on the reflector's thread) each time the reflector starts waiting
   // out a backoff, with the delay. For metrics and tests; may be empty.

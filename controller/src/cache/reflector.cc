@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "controller/log.h"
 
@@ -47,6 +48,62 @@ Status errorEventStatus(const Json* object) {
   bool gone = code == 410 || (code == 0 && (reason == "Expired" || reason == "Gone"));
   return {gone ? Code::kGone : Code::kInternal, std::move(text)};
 }
+
+// Requests `watchStop` once `idle` of the clock's time passed without
+// heard(), from a thread of its own. finish() ends it and says whether it
+// fired. Zero `idle` disables it.
+class SilenceWatchdog {
+ public:
+  SilenceWatchdog(Clock& clock, Duration idle, std::stop_source& watchStop)
+      : clock_(clock), idle_(idle), watchStop_(watchStop), lastHeard_(clock.now()) {
+    if (idle_ > Duration::zero()) thread_ = std::thread([this] { run(); });
+  }
+  ~SilenceWatchdog() { finish(); }
+  SilenceWatchdog(const SilenceWatchdog&) = delete;
+  SilenceWatchdog& operator=(const SilenceWatchdog&) = delete;
+
+  void heard() {
+    std::lock_guard lock(mu_);
+    lastHeard_ = clock_.now();
+    cv_.notify_all();
+  }
+  bool finish() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mu_);
+    return fired_;
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!done_) {
+      const MonoTime deadline = lastHeard_ + idle_;
+      if (clock_.now() >= deadline) {
+        fired_ = true;
+        lock.unlock();
+        watchStop_.request_stop();
+        return;
+      }
+      clock_.waitUntil(lock, cv_, deadline,
+                       [&] { return done_ || lastHeard_ + idle_ != deadline; });
+    }
+  }
+
+  Clock& clock_;
+  const Duration idle_;
+  std::stop_source& watchStop_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  MonoTime lastHeard_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -176,8 +233,15 @@ Reflector::WatchOutcome Reflector::watchOnce(std::stop_token stop, bool& healthy
   wo.timeoutSeconds = nextWatchTimeoutSeconds();
   wo.maxEventBytes = options_.maxEventBytes;
 
+  // The watch runs under its own stop source, so the silence watchdog can
+  // drop it without stopping the reflector.
+  std::stop_source watchStop;
+  std::stop_callback forwardStop(stop, [&watchStop] { watchStop.request_stop(); });
+  SilenceWatchdog watchdog(clock_, options_.watchIdleTimeout, watchStop);
+
   Status eventError;
   auto handler = [&](const WatchEvent& event) -> bool {
+    watchdog.heard();
     if (event.type == WatchEventType::kError) {
       eventError = errorEventStatus(event.object);
       return false;
@@ -192,8 +256,18 @@ Reflector::WatchOutcome Reflector::watchOnce(std::stop_token stop, bool& healthy
   };
 
   MonoTime started = clock_.now();
-  Status s = watcher_.watch(options_.resource, options_.ns, wo, handler, stop);
+  Status s = watcher_.watch(options_.resource, options_.ns, wo, handler, watchStop.get_token());
+  const bool silent = watchdog.finish();
   if (stop.stop_requested()) return WatchOutcome::kStopped;
+  if (silent) {
+    cause = Status(Code::kUnavailable,
+                   "watch delivered no event or bookmark for " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                          options_.watchIdleTimeout)
+                                          .count()) +
+                       "s (half-open connection?); dropped it");
+    return WatchOutcome::kRetry;
+  }
   if (!eventError.isOk()) {
     cause = eventError;
     return eventError.code() == Code::kGone ? WatchOutcome::kRelist : WatchOutcome::kRetry;

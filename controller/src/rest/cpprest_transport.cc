@@ -36,6 +36,10 @@
 //   mid-response) is returned as is.
 // - Continuations run on the library's shared pool and never block there; the
 //   waiting (.get(), future waits) happens on the caller's thread.
+// - TCP keepalive (rest/tcp_keepalive.h) is set through the library's native
+//   handle callback, which sees each connection's socket before a request:
+//   reused sockets get it directly, new ones are opened by the callback first
+//   when the server is an IP address (the library connects an open socket).
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <cpprest/producerconsumerstream.h>
@@ -53,6 +57,7 @@
 
 #include "controller/transport.h"
 #include "rest/pem.h"
+#include "rest/tcp_keepalive.h"
 #include "rest/tls_setup.h"
 
 namespace ctrl {
@@ -202,6 +207,7 @@ CppRestTransport::ClientPtr CppRestTransport::newClient(
   http_client_config cfg;
   cfg.set_timeout(idleTimeout);
   cfg.set_validate_certificates(!config_.insecureSkipTlsVerify);
+  cfg.set_nativehandle_options(rest::keepAliveOnEachRequest(base_.host(), tls_ != nullptr));
   if (tls_) {
     // Runs once per new connection, on whichever thread opens it; the
     // callback owns the material, so it outlives the transport if need be.

@@ -4,8 +4,12 @@
 // promptly on request, and ending cleanly or by idle timeout as configured.
 #include "controller/transport.h"
 
+#include <dirent.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -20,6 +24,7 @@
 
 #include "admin_client.h"
 #include "control_plane.h"
+#include "integration/rest/socket_census.h"
 
 namespace sttest {
 namespace {
@@ -96,6 +101,41 @@ TEST(TransportTest, GetVersionWithClientCertificateFromKubeconfig) {
   ASSERT_EQ(response->status, 200) << response->body;
   const auto version = nlohmann::json::parse(response->body);
   EXPECT_THAT(version.at("gitVersion").get<std::string>(), ::testing::StartsWith("v1.37."));
+}
+
+// Every TLS connection to the API server, the first on a new socket
+// included, has TCP keepalive on (30 s idle): a peer that vanishes is found
+// out by the kernel, not hours later.
+TEST(TransportTest, TlsConnectionsCarryTcpKeepalive) {
+  const ctrl::RestConfig config = adminConfig();
+  auto transport = makeTransport(config);
+  ASSERT_TRUE(transport);
+  auto response = transport->send(get("/version"));
+  ASSERT_TRUE(response.isOk()) << response.status().toString();
+  const int port = portOf(config.server);
+  int checked = 0;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (dirent* entry = readdir(dir)) {
+      const int fd = std::atoi(entry->d_name);
+      sockaddr_storage peer{};
+      socklen_t length = sizeof peer;
+      if (fd <= 2 || getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
+      const int peerPort = peer.ss_family == AF_INET
+                               ? ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port)
+                               : ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
+      if (peerPort != port) continue;
+      int keepalive = 0, idle = 0;
+      socklen_t size = sizeof keepalive;
+      getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &size);
+      size = sizeof idle;
+      getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &size);
+      EXPECT_EQ(keepalive, 1) << "fd " << fd;
+      EXPECT_EQ(idle, 30) << "fd " << fd;
+      ++checked;
+    }
+    closedir(dir);
+  }
+  EXPECT_GT(checked, 0) << "no connection to the API server found";
 }
 
 TEST(TransportTest, ClientCertificateIsWhatAuthenticates) {

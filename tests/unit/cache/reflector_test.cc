@@ -234,6 +234,50 @@ TEST(ReflectorTest, StopEndsABackoffWaitPromptly) {
   EXPECT_TRUE(rig.finished());
 }
 
+// A half-open connection delivers nothing and never closes: the watch is
+// dropped once neither an event nor a bookmark arrived for watchIdleTimeout
+// (on the injected clock), and resumed from the last version seen, without a
+// relist.
+TEST(ReflectorTest, ASilentWatchIsDroppedAndResumedFromTheLastVersion) {
+  ctrl::ReflectorOptions options;
+  options.watchIdleTimeout = 3min;
+  InformerRig rig(options);
+  rig.fake().pushListPage({item("a", "1")}, "10");
+  rig.fake().pushEvent(WatchEventType::kModified, item("a", "11"));
+  rig.start();  // after the event, the fake watch blocks: silence
+  ASSERT_TRUE(rig.eventually([&] { return rig.informer().lastSyncResourceVersion() == "11"; }));
+  const ctrl::MonoTime t0 = rig.clock().now();
+
+  rig.clock().advance(3min - 1s);
+  EXPECT_TRUE(rig.backoffs().empty()) << "dropped before watchIdleTimeout of silence";
+  rig.clock().advance(1s);
+  ASSERT_EQ(rig.passBackoff(1), 800ms) << "the silent watch was never dropped";
+  EXPECT_EQ(rig.backoffCauses()[0], Code::kUnavailable);
+  ASSERT_TRUE(rig.fake().waitForWatchCalls(2));
+  const auto watches = rig.fake().watches();
+  EXPECT_EQ(watches[1].options.resourceVersion, "11");
+  EXPECT_EQ(watches[1].at - t0, 3min + 800ms);
+  EXPECT_EQ(rig.fake().lists().size(), 1u) << "a silent watch needs no relist";
+  EXPECT_EQ(rig.store().keys(), (Strings{"ns/a"}));
+}
+
+TEST(ReflectorTest, BookmarksKeepAQuietWatchAlive) {
+  ctrl::ReflectorOptions options;
+  options.watchIdleTimeout = 3min;
+  InformerRig rig(options);
+  rig.fake().pushListPage({item("a", "1")}, "10");
+  rig.start();
+  ASSERT_TRUE(rig.fake().waitForWatchCalls(1));
+  for (int minute = 1; minute <= 10; ++minute) {  // a bookmark a minute, as the API sends
+    rig.clock().advance(1min);
+    const std::string rv = std::to_string(10 + minute);
+    rig.fake().pushEvent(WatchEventType::kBookmark, sttest::makeObject("", "", rv));
+    ASSERT_TRUE(rig.eventually([&] { return rig.informer().lastSyncResourceVersion() == rv; }));
+  }
+  EXPECT_TRUE(rig.backoffs().empty());
+  EXPECT_EQ(rig.fake().watches().size(), 1u);
+}
+
 TEST(ReflectorTest, StopEndsAQuietWatchPromptly) {
   InformerRig rig;
   rig.fake().pushListPage({}, "1");

@@ -1,8 +1,9 @@
 // A minimal HTTP/1.1 server on 127.0.0.1 for transport tests: plain TCP,
-// keep-alive, Content-Length bodies only. It records which connection carried
-// each request and can misbehave on demand the way a real API server does
-// (restart: idle connections reset; a connection dropped after reading the
-// request; answers held back until several requests wait at once).
+// keep-alive, Content-Length request bodies only. It records which connection
+// carried each request and can misbehave on demand the way a real API server
+// does (restart: idle connections reset; a connection dropped after reading
+// the request; answers held back until several requests wait at once; an
+// answer that stops mid-way and leaves the connection open, silent).
 //
 // One thread runs a poll() loop over every socket; the test thread talks to it
 // through a mutex and a wake-up pipe, and waits on conditions, never sleeps.
@@ -20,8 +21,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -74,6 +77,18 @@ class LoopbackHttpServer {
   LoopbackHttpServer& operator=(const LoopbackHttpServer&) = delete;
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+  // Answers a request for which `responder` returns bytes with exactly those
+  // bytes (status line, headers, as much body as wanted), and then nothing
+  // more: the connection stays open, silent, until the client closes it.
+  // Other requests get the default answer. Called on the server's thread
+  // with its lock held: must be quick and must not call the server.
+  using Responder = std::function<std::optional<std::string>(const Request& request)>;
+  void setResponder(Responder responder) {
+    std::lock_guard lock(mu_);
+    responder_ = std::move(responder);
+  }
 
   std::vector<Request> requests() const {
     std::lock_guard lock(mu_);
@@ -130,6 +145,7 @@ class LoopbackHttpServer {
     int id = 0;
     std::string input;     // bytes not yet parsed into a request
     bool waiting = false;  // a request has arrived and awaits its answer
+    Request pending;       // that request
   };
 
   void wake() {
@@ -198,6 +214,7 @@ class LoopbackHttpServer {
       return;
     }
     connection.waiting = true;
+    connection.pending = request;
     answerIfReleasedLocked();
   }
 
@@ -238,6 +255,12 @@ class LoopbackHttpServer {
     for (auto& [fd, connection] : connections_) {
       if (!connection.waiting) continue;
       connection.waiting = false;
+      if (responder_) {
+        if (std::optional<std::string> custom = responder_(connection.pending)) {
+          [[maybe_unused]] ssize_t n = send(fd, custom->data(), custom->size(), MSG_NOSIGNAL);
+          continue;
+        }
+      }
       // One line of JSON naming the connection, so a stream sees one line.
       const std::string body = "{\"connection\":" + std::to_string(connection.id) + "}\n";
       const std::string response =
@@ -278,6 +301,7 @@ class LoopbackHttpServer {
   int resetRequested_ = 0;
   int resetDone_ = 0;
   bool dropNext_ = false;
+  Responder responder_;
   bool holding_ = false;
   int holdCount_ = 0;
   std::chrono::steady_clock::time_point holdUntil_;
