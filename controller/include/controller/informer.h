@@ -4,9 +4,12 @@
 //
 // Each object is decoded once, by the caller's codec, into a compact typed T
 // (usually a struct embedding ObjectMeta with only the fields reconcilers
-// read); the JSON is dropped. An object whose codec fails is logged by key and
-// kept out of the store (if an older version was cached, it is removed and
-// onDelete fires), so one malformed object never stops the informer.
+// read); the JSON is dropped. A version the codec rejects is counted in
+// informer_decode_failures_total{resource} and logged by key (never its
+// content); a rejected version is not a deletion: if an older version is
+// cached, it stays (no handler is called) until a version decodes, also
+// across a relist; an object never cached stays out of the store. One
+// malformed object never stops the informer.
 //
 // Handlers run on the informer's thread (the one that called start()), one at
 // a time and in event order. After a relist, handlers see onAdd for new
@@ -32,6 +35,10 @@
 #include "controller/runnable.h"
 #include "controller/status.h"
 #include "controller/store.h"
+
+namespace prometheus {
+class Counter;
+}
 
 namespace ctrl {
 
@@ -96,6 +103,7 @@ class InformerCore final : private ReflectorSink {
   std::string resourceName_;
   ErasedCodec codec_;
   UntypedStore& store_;
+  prometheus::Counter* decodeFailures_;  // owned by the metrics registry
   Reflector reflector_;
   std::vector<ErasedHandlers> handlers_;  // fixed once started
   std::vector<ErasedItem> pending_;       // the list being read (informer thread only)

@@ -1,8 +1,13 @@
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
 #include <exception>
 #include <nlohmann/json.hpp>
 
 #include "controller/informer.h"
 #include "controller/log.h"
+#include "controller/metrics.h"
 
 namespace ctrl::detail {
 namespace {
@@ -52,6 +57,12 @@ InformerCore::InformerCore(Reader& reader, Watcher& watcher, Clock& clock, Refle
       resourceName_(options.resource.plural),
       codec_(std::move(codec)),
       store_(store),
+      decodeFailures_(&prometheus::BuildCounter()
+                           .Name("informer_decode_failures_total")
+                           .Help("Objects (list items and watch events) an informer's codec "
+                                 "rejected, by resource")
+                           .Register(*metricsRegistry())
+                           .Add({{"resource", resourceName_}})),
       reflector_(reader, watcher, clock, std::move(options), *this) {}
 
 InformerCore::~InformerCore() = default;
@@ -90,18 +101,22 @@ bool InformerCore::waitForSync(std::stop_token stop, MonoTime deadline) {
 }
 
 ErasedPtr InformerCore::decode(const Json& object, const std::string& key) {
+  std::string error;
   try {
     StatusOr<ErasedPtr> decoded = codec_(object);
     if (decoded.isOk() && *decoded != nullptr) return std::move(decoded).value();
-    log::warn("Skipped object that failed to decode",
-              {{"informer", name()},
-               {"key", key},
-               {"error", decoded.isOk() ? std::string("null") : decoded.status().toString()}});
+    error = decoded.isOk() ? std::string("null") : decoded.status().toString();
   } catch (...) {
     // The exception text may quote the object (possibly Secret data): leave it out.
-    log::warn("Skipped object that failed to decode",
-              {{"informer", name()}, {"key", key}, {"error", "the codec threw"}});
+    error = "the codec threw";
   }
+  decodeFailures_->Increment();
+  // The key and the codec's message (which must not carry secret values);
+  // never the object.
+  const bool kept = store_.get(key) != nullptr;
+  log::warn(kept ? "Kept the last good version of an object that failed to decode"
+                 : "Skipped object that failed to decode",
+            {{"informer", name()}, {"key", key}, {"error", error}});
   return nullptr;
 }
 
@@ -115,6 +130,11 @@ void InformerCore::onListItem(const Json& object) {
   }
   if (ErasedPtr decoded = decode(object, kv.key)) {
     pending_.push_back({std::move(kv.key), std::move(kv.resourceVersion), std::move(decoded)});
+  } else if (ErasedPtr last = store_.get(kv.key)) {
+    // The object exists; only this version is unreadable. Keep what we had,
+    // with its version, so the relist reports it neither deleted nor changed.
+    std::string lastVersion = store_.resourceVersionOf(kv.key);
+    pending_.push_back({std::move(kv.key), std::move(lastVersion), std::move(last)});
   }
 }
 
@@ -154,8 +174,8 @@ void InformerCore::onWatchEvent(WatchEventType type, const Json& object) {
   }
   ErasedPtr decoded = decode(object, kv.key);
   if (decoded == nullptr) {
-    // A stale cached version would be worse than none: drop it.
-    if (ErasedPtr last = store_.remove(kv.key)) dispatchDelete(last);
+    // The object still exists: a rejected version is not a deletion. The
+    // last good version stays (handlers hear nothing) until one decodes.
     return;
   }
   ErasedPtr before = store_.upsert({kv.key, std::move(kv.resourceVersion), decoded});

@@ -1,7 +1,12 @@
 // Informer<T>: typed decoding (failures skipped, never fatal), handler
 // order, snapshots, indexes, sync, and the handler registration contract.
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
+#include <sstream>
+
+#include "controller/log.h"
+#include "controller/metrics.h"
 #include "informer_harness.h"
 
 namespace {
@@ -18,6 +23,19 @@ using Strings = std::vector<std::string>;
 
 Json badItem(const std::string& name, const std::string& rv) {
   return sttest::makeObject("ns", name, rv, {{"bad", true}});
+}
+
+// informer_decode_failures_total{resource}; 0 when the series does not exist.
+double decodeFailures(const std::string& resource) {
+  for (const auto& family : ctrl::metricsRegistry()->Collect()) {
+    if (family.name != "informer_decode_failures_total") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "resource" && label.value == resource) return metric.counter.value;
+      }
+    }
+  }
+  return 0;
 }
 
 TEST(InformerTest, WatchEventsReachHandlersInOrder) {
@@ -55,7 +73,7 @@ TEST(InformerTest, ObjectsThatFailToDecodeAreSkippedNotFatal) {
   rig.fake().pushListPage({item("a", "1"), badItem("b", "2"), throws, noName, item("c", "4")}, "4");
   rig.fake().pushEvent(WatchEventType::kAdded, badItem("d", "5"));
   rig.fake().pushEvent(WatchEventType::kModified, badItem("b", "6"));  // still bad
-  rig.fake().pushEvent(WatchEventType::kModified, badItem("a", "7"));  // drops the cached a
+  rig.fake().pushEvent(WatchEventType::kModified, badItem("a", "7"));  // keeps the cached a
   rig.fake().pushEvent(WatchEventType::kAdded, Json("not an object"));
   rig.fake().pushEvent(WatchEventType::kModified, item("b", "8"));    // fixed: appears
   rig.fake().pushEvent(WatchEventType::kDeleted, badItem("d", "9"));  // never cached
@@ -63,11 +81,61 @@ TEST(InformerTest, ObjectsThatFailToDecodeAreSkippedNotFatal) {
   rig.start();
 
   ASSERT_TRUE(rig.eventually([&] { return rig.store().get("ns/e") != nullptr; }));
-  EXPECT_EQ(rig.store().keys(), (Strings{"ns/b", "ns/c", "ns/e"}));
-  EXPECT_EQ(rig.events(),
-            (Strings{"add ns/a 1", "add ns/c 4", "delete ns/a 1", "add ns/b 8", "add ns/e 10"}));
+  EXPECT_EQ(rig.store().keys(), (Strings{"ns/a", "ns/b", "ns/c", "ns/e"}));
+  EXPECT_EQ(rig.events(), (Strings{"add ns/a 1", "add ns/c 4", "add ns/b 8", "add ns/e 10"}));
   EXPECT_TRUE(rig.backoffs().empty());  // the watch carried on
   EXPECT_FALSE(rig.finished());
+}
+
+// A new version the codec rejects is not a deletion: the store keeps the
+// last version that decoded, no handler hears of it, the failure is counted,
+// and the log names the object but never quotes it.
+TEST(InformerTest, AModifiedObjectThatFailsToDecodeKeepsTheLastGoodVersion) {
+  std::ostringstream logs;
+  ctrl::log::configure(ctrl::log::Format::kText, ctrl::log::kInfoLevel, &logs);
+  const double failuresBefore = decodeFailures("things");
+  InformerRig rig;
+  rig.fake().pushListPage({item("a", "1", "good")}, "1");
+  Json bad = badItem("a", "2");
+  bad["data"] = "do-not-log-this-value";
+  rig.fake().pushEvent(WatchEventType::kModified, bad);
+  rig.fake().pushEvent(WatchEventType::kAdded, item("marker", "3"));
+  rig.start();
+
+  ASSERT_TRUE(rig.eventually([&] { return rig.store().get("ns/marker") != nullptr; }));
+  ctrl::log::configure(ctrl::log::Format::kText, ctrl::log::kInfoLevel);
+  auto a = rig.store().get("ns/a");
+  ASSERT_NE(a, nullptr) << "a rejected update deleted the object from the cache";
+  EXPECT_EQ(a->value, "good");
+  EXPECT_EQ(a->meta.resourceVersion, "1");
+  EXPECT_EQ(rig.events(), (Strings{"add ns/a 1", "add ns/marker 3"}));
+  EXPECT_EQ(decodeFailures("things") - failuresBefore, 1);
+  EXPECT_NE(logs.str().find("ns/a"), std::string::npos) << logs.str();
+  EXPECT_EQ(logs.str().find("do-not-log-this-value"), std::string::npos);
+
+  // The next version that decodes is an ordinary update from the kept one.
+  rig.fake().pushEvent(WatchEventType::kModified, item("a", "4", "fixed"));
+  ASSERT_TRUE(rig.eventually([&] { return rig.events().size() == 3; }));
+  EXPECT_EQ(rig.events().back(), "update ns/a 1->4");
+}
+
+// The same on a relist: a listed object the codec rejects keeps its cached
+// version instead of vanishing (no onDelete); one never cached stays out.
+TEST(InformerTest, ARelistKeepsTheLastGoodVersionOfObjectsThatFailToDecode) {
+  const double failuresBefore = decodeFailures("things");
+  InformerRig rig;
+  rig.fake().pushListPage({item("a", "1", "good"), item("b", "2")}, "2");
+  rig.fake().pushEnd(Status(Code::kGone, "too old"));
+  rig.fake().pushListPage({badItem("a", "5"), item("b", "2"), badItem("c", "6")}, "6");
+  rig.start();
+  ASSERT_EQ(rig.passBackoff(1), 800ms);  // after the watch's 410
+  ASSERT_TRUE(rig.eventually([&] { return rig.informer().listCount() == 2; }));
+
+  EXPECT_EQ(rig.store().keys(), (Strings{"ns/a", "ns/b"}));
+  ASSERT_NE(rig.store().get("ns/a"), nullptr);
+  EXPECT_EQ(rig.store().get("ns/a")->value, "good");
+  EXPECT_EQ(rig.events(), (Strings{"add ns/a 1", "add ns/b 2"})) << "no delete, no update";
+  EXPECT_EQ(decodeFailures("things") - failuresBefore, 2);
 }
 
 TEST(InformerTest, SnapshotsStayValidAfterTheStoreReplacesTheObject) {
