@@ -5,6 +5,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "base/exception_type.h"
 #include "controller/informer.h"
 #include "controller/log.h"
 #include "controller/metrics.h"
@@ -42,10 +43,10 @@ void invoke(const std::string& informer, const Fn& fn, const Args&... args) {
   if (!fn) return;
   try {
     fn(args...);
-  } catch (const std::exception& e) {
-    log::error("Event handler threw", {{"informer", informer}, {"exception", e.what()}});
   } catch (...) {
-    log::error("Event handler threw", {{"informer", informer}});
+    // The type only: what() may quote input (see base/exception_type.h).
+    log::error("Event handler threw",
+               {{"informer", informer}, {"exception", internal::currentExceptionType()}});
   }
 }
 

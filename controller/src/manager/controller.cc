@@ -3,7 +3,6 @@
 // queue does next (retry with backoff, schedule, or forget).
 #include "controller/controller.h"
 
-#include <cxxabi.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -18,6 +17,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "base/exception_type.h"
 #include "controller/log.h"
 #include "controller/metrics.h"
 #include "controller/workqueue.h"
@@ -26,18 +26,6 @@ namespace ctrl {
 namespace {
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-
-// The dynamic type of the exception in flight, demangled. Only the type is
-// reported: what() of a library exception can quote its input (a JSON parse
-// error quotes the body), which may hold a token.
-std::string currentExceptionType() {
-  const std::type_info* type = abi::__cxa_current_exception_type();
-  if (type == nullptr) return "unknown";
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> demangled(
-      abi::__cxa_demangle(type->name(), nullptr, nullptr, &status), &std::free);
-  return status == 0 && demangled ? std::string(demangled.get()) : std::string(type->name());
-}
 
 // controller-runtime's buckets for controller_runtime_reconcile_time_seconds.
 prometheus::Histogram::BucketBoundaries reconcileTimeBuckets() {
@@ -161,7 +149,7 @@ class Controller::Impl {
       return reconciler_->reconcile(request, stop);
     } catch (...) {
       metrics_.panics->Increment();
-      return errorStatus(Code::kInternal, "reconciler threw " + currentExceptionType());
+      return errorStatus(Code::kInternal, "reconciler threw " + internal::currentExceptionType());
     }
   }
 

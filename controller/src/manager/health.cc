@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "base/exception_type.h"
 #include "controller/log.h"
 
 namespace ctrl {
@@ -44,10 +45,9 @@ bool HealthChecks::passes(const Entry& check) const {
   Status result;
   try {
     result = check.second();
-  } catch (const std::exception& e) {
-    result = errorStatus(Code::kInternal, std::string("check threw: ") + e.what());
   } catch (...) {
-    result = errorStatus(Code::kInternal, "check threw");
+    // The type only: what() may quote input (see base/exception_type.h).
+    result = errorStatus(Code::kInternal, "check threw " + internal::currentExceptionType());
   }
   if (result.isOk()) return true;
   log::named("health").info(

@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include "base/exception_type.h"
+
 namespace ctrl::internal {
 namespace {
 
@@ -9,10 +11,9 @@ namespace {
 Status runGuarded(Runnable& runnable, std::stop_token stop) {
   try {
     return runnable.start(std::move(stop));
-  } catch (const std::exception& e) {
-    return errorStatus(Code::kInternal, std::string("runnable threw: ") + e.what());
   } catch (...) {
-    return errorStatus(Code::kInternal, "runnable threw a non-standard exception");
+    // The type only: what() may quote input (see base/exception_type.h).
+    return errorStatus(Code::kInternal, "runnable threw " + internal::currentExceptionType());
   }
 }
 

@@ -55,6 +55,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/exception_type.h"
 #include "controller/transport.h"
 #include "rest/pem.h"
 #include "rest/tcp_keepalive.h"
@@ -98,8 +99,9 @@ Status statusFromException(std::exception_ptr error) {
     return errorStatus(Code::kCancelled, "request cancelled");
   } catch (const std::bad_alloc&) {
     return errorStatus(Code::kInternal, "out of memory");
-  } catch (const std::exception& e) {
-    return errorStatus(Code::kUnavailable, std::string("request failed: ") + e.what());
+  } catch (const std::exception&) {
+    // Not the library's own fixed texts: report the type only.
+    return errorStatus(Code::kUnavailable, "request failed: " + internal::currentExceptionType());
   } catch (...) {
     return errorStatus(Code::kInternal, "request failed with an unknown error");
   }

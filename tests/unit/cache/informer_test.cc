@@ -211,6 +211,8 @@ TEST(InformerTest, HandlersMustBeAddedBeforeStart) {
 }
 
 TEST(InformerTest, AThrowingHandlerDoesNotStopTheInformer) {
+  std::ostringstream logs;
+  ctrl::log::configure(ctrl::log::Format::kText, ctrl::log::kInfoLevel, &logs);
   sttest::FakeClock clock;
   sttest::FakeWatchClient fake(&clock);
   ctrl::ReflectorOptions options;
@@ -235,6 +237,10 @@ TEST(InformerTest, AThrowingHandlerDoesNotStopTheInformer) {
   std::unique_lock lock(mu);
   ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return seen.size() == 2; }));
   EXPECT_EQ(seen, (Strings{"a", "b"}));
+  ctrl::log::configure(ctrl::log::Format::kText, ctrl::log::kInfoLevel);
+  // Logged with the exception's type; what() may quote input, so never it.
+  EXPECT_NE(logs.str().find("std::runtime_error"), std::string::npos) << logs.str();
+  EXPECT_EQ(logs.str().find("boom"), std::string::npos) << logs.str();
 }
 
 TEST(InformerTest, StartingTwiceIsRejected) {
