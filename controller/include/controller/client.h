@@ -174,9 +174,10 @@ struct ClientOptions {
   int maxReadAttempts = 5;
   Duration retryBaseDelay = std::chrono::milliseconds(250);  // doubles per attempt
   Duration maxRetryDelay = std::chrono::seconds(30);         // also caps Retry-After
-  std::string fieldManager;             // default for writes; "" = config.userAgent
-  size_t maxResponseBytes = 256 << 20;  // one response body (a LIST page)
-  int maxJsonDepth = 64;                // of one object
+  std::string fieldManager;  // default for writes; "" = config.userAgent
+  // One response body (a LIST page): the transport stops reading past it.
+  size_t maxResponseBytes = 256 << 20;
+  int maxJsonDepth = 64;  // of one object
   // One HTTP exchange (CallOptions::deadline and a WriteGrant can shorten it).
   Duration requestTimeout = std::chrono::seconds(30);
 };

@@ -27,6 +27,10 @@ struct HttpRequest {
   // between two chunks (an idle timeout), so set it above the server-side
   // timeoutSeconds of a watch.
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // For send(): the largest response body accepted. A larger one fails with
+  // Internal as soon as its Content-Length or the bytes read so far exceed
+  // it; it is never read whole.
+  size_t maxResponseBytes = 256 << 20;
 };
 
 struct HttpResponse {

@@ -286,6 +286,7 @@ class ClientImpl final : public Client {
       return Status(Code::kTimeout, "call deadline passed");
     }
     req.timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    req.maxResponseBytes = options_.maxResponseBytes;
     std::stop_source cancel;
     std::stop_callback onStop(call.stop, [&cancel] { cancel.request_stop(); });
     std::optional<std::stop_callback<std::function<void()>>> onRevoke;

@@ -168,6 +168,8 @@ class CancelOnExit {
 struct Attempt {
   StatusOr<HttpResponse> result;
   bool replayable = false;
+  // The body was left unread: the connection must be closed, not pooled.
+  bool abandoned = false;
 };
 
 class CppRestTransport final : public Transport {
@@ -192,7 +194,7 @@ class CppRestTransport final : public Transport {
   // reference.
   void discardClient(const ClientPtr& failed);
   StatusOr<http_request> buildRequest(const HttpRequest& request) const;
-  std::future<Attempt> startSend(http_client& client, http_request request,
+  std::future<Attempt> startSend(http_client& client, http_request request, size_t maxResponseBytes,
                                  const pplx::cancellation_token& token);
 
   const RestConfig config_;
@@ -302,28 +304,68 @@ StatusOr<http_request> CppRestTransport::buildRequest(const HttpRequest& request
   return req;
 }
 
+// A response body read chunk by chunk, never past `limit` bytes.
+struct LimitedBody {
+  concurrency::streams::streambuf<uint8_t> source;
+  size_t limit = 0;
+  std::string bytes;
+  std::vector<uint8_t> chunk = std::vector<uint8_t>(kMaxReadBytes);
+  bool tooLarge = false;
+};
+
+// Reads `body->source` to its end, or until more than `body->limit` bytes
+// came (then sets tooLarge and stops reading). Runs on the library's pool.
+pplx::task<void> readLimited(std::shared_ptr<LimitedBody> body) {
+  // What is buffered, or one byte: a fixed larger read would wait until
+  // filled, past the limit check.
+  const size_t want = std::clamp<size_t>(body->source.in_avail(), 1, body->chunk.size());
+  return body->source.getn(body->chunk.data(), want).then([body](size_t got) -> pplx::task<void> {
+    if (got == 0) return pplx::task_from_result();
+    if (body->bytes.size() + got > body->limit) {
+      body->tooLarge = true;
+      return pplx::task_from_result();
+    }
+    body->bytes.append(reinterpret_cast<const char*>(body->chunk.data()), got);
+    return readLimited(body);
+  });
+}
+
+Status tooLarge(size_t limit) {
+  return errorStatus(Code::kInternal,
+                     "response body larger than the limit of " + std::to_string(limit) + " bytes");
+}
+
 std::future<Attempt> CppRestTransport::startSend(http_client& client, http_request request,
+                                                 size_t maxResponseBytes,
                                                  const pplx::cancellation_token& token) {
   auto done = std::make_shared<std::promise<Attempt>>();
   auto result = done->get_future();
   client.request(std::move(request), token)
-      .then([](http_response response) {
-        // A byte buffer, matching the body's uint8_t stream: a std::string
-        // buffer would be type-punned by cpprest (UBSan flags it).
-        auto body =
-            std::make_shared<concurrency::streams::container_buffer<std::vector<uint8_t>>>();
-        return response.body().read_to_end(*body).then([response, body](size_t) {
+      .then([done, maxResponseBytes](http_response response) -> pplx::task<void> {
+        // A declared length over the limit fails before a byte is read.
+        const auto declared = response.headers().content_length();
+        if (declared > maxResponseBytes) {
+          done->set_value(Attempt{tooLarge(maxResponseBytes), false, true});
+          return pplx::task_from_result();
+        }
+        auto body = std::make_shared<LimitedBody>();
+        body->source = response.body().streambuf();
+        body->limit = maxResponseBytes;
+        return readLimited(body).then([done, response, body] {
+          if (body->tooLarge) {
+            done->set_value(Attempt{tooLarge(body->limit), false, true});
+            return;
+          }
           HttpResponse out;
           out.status = response.status_code();
-          const std::vector<uint8_t>& bytes = body->collection();
-          out.body.assign(bytes.begin(), bytes.end());
+          out.body = std::move(body->bytes);
           out.headers = copyHeaders(response.headers());
-          return out;
+          done->set_value(Attempt{std::move(out), false});
         });
       })
-      .then([done](pplx::task<HttpResponse> task) {
+      .then([done](pplx::task<void> task) {
         try {
-          done->set_value(Attempt{task.get(), false});
+          task.get();
         } catch (...) {
           const std::exception_ptr error = std::current_exception();
           done->set_value(Attempt{statusFromException(error), failedWhileWriting(error)});
@@ -348,7 +390,8 @@ StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request, std::s
     const ClientPtr client = sendClient();
     std::future<Attempt> result;
     try {
-      result = startSend(*client, std::move(req).value(), cts.get_token());
+      result =
+          startSend(*client, std::move(req).value(), request.maxResponseBytes, cts.get_token());
     } catch (...) {
       return statusFromException(std::current_exception());
     }
@@ -362,7 +405,7 @@ StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request, std::s
     // closed the connection that failed.
     Attempt outcome = result.get();
     if (!outcome.replayable || attempt > 1) {
-      cancelOnExit.dismiss();
+      if (!outcome.abandoned) cancelOnExit.dismiss();
       return std::move(outcome.result);
     }
     // A pooled connection died under us (typically: the server restarted).

@@ -36,6 +36,22 @@ TEST_F(RequestsTest, GetBuildsCorePathWithAcceptAndNoBody) {
   EXPECT_TRUE(req.body.empty());
 }
 
+// The transport stops reading a body at the client's limit, so a huge
+// answer is refused before it is held in memory.
+TEST(RequestLimitsTest, TheResponseSizeLimitTravelsWithEveryRequest) {
+  JumpClock clock;
+  ctrl::ClientOptions options;
+  options.maxResponseBytes = 12345;
+  auto tc = makeTestClient(clock, {}, options);
+  tc.fake->pushResponse(200, kCm);
+  tc.fake->pushResponse(201, kCm);
+  ASSERT_TRUE(tc.client->get(ctrl::resources::configMap(), "ns1", "cm1").isOk());
+  ASSERT_TRUE(tc.client->create(ctrl::resources::configMap(), "ns1", Json::parse(kCm)).isOk());
+  for (const auto& recorded : tc.fake->requests()) {
+    EXPECT_EQ(recorded.request.maxResponseBytes, 12345u) << recorded.request.method;
+  }
+}
+
 TEST_F(RequestsTest, GetClusterScopedIgnoresNamespace) {
   tc_.fake->pushResponse(200, R"({"kind":"Namespace"})");
   ASSERT_TRUE(tc_.client->get(ctrl::resources::namespace_(), "", "default").isOk());

@@ -8,6 +8,7 @@
 
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -196,6 +197,46 @@ TEST(TransportConnectionTest, WriteOnAReusedConnectionIsNeverReplayed) {
   }
   // The rounds did exercise the reused-connection case.
   EXPECT_GT(reused, 0);
+}
+
+// A response body is read only up to request.maxResponseBytes: a larger one
+// fails as soon as that is known (its Content-Length, or the bytes read so
+// far), never after reading it whole. Both servers below send part of a
+// huge body and then nothing, so a transport that reads to the end would
+// wait for the request timeout instead.
+TEST(TransportConnectionTest, ResponseBodiesAreReadOnlyUpToTheLimit) {
+  LoopbackHttpServer server;
+  server.setResponder([](const LoopbackHttpServer::Request& r) -> std::optional<std::string> {
+    if (r.target == "/declared") {
+      return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Content-Length: 1073741824\r\n\r\n" +
+             std::string(4096, 'x');
+    }
+    if (r.target == "/chunked") {
+      std::string chunk(8192, 'y');
+      return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n2000\r\n" +
+             chunk + "\r\n2000\r\n" + chunk + "\r\n";
+    }
+    return std::nullopt;
+  });
+  auto transport = transportFor(server);
+  ASSERT_TRUE(transport);
+  for (const std::string target : {"/declared", "/chunked"}) {
+    ctrl::HttpRequest request = get(target);
+    request.maxResponseBytes = 10000;
+    request.timeout = 20s;  // a failure bound: the answer must come long before
+    auto response = transport->send(request);
+    ASSERT_FALSE(response.isOk()) << target << ": status " << response->status;
+    EXPECT_EQ(response.status().code(), ctrl::Code::kInternal)
+        << target << ": " << response.status().toString();
+  }
+  // Within the limit, a body is read whole.
+  ctrl::HttpRequest small = get("/small");
+  small.maxResponseBytes = 100;
+  auto response = transport->send(small);
+  ASSERT_TRUE(response.isOk()) << response.status().toString();
+  EXPECT_THAT(response->body, ::testing::StartsWith("{\"connection\":"));
 }
 
 TEST(TransportConnectionTest, TimedOutRequestIsNotReplayed) {
