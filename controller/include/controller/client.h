@@ -104,7 +104,10 @@ class Reader {
                                   const ListOptions& options, const CallOptions& call = {}) = 0;
 };
 
-// Every write may also fail with Fenced (CallOptions::fence).
+// Every write may also fail with Fenced (CallOptions::fence). A write is
+// sent again only when the server refused it with HTTP 429 (API Priority and
+// Fairness and the max-in-flight filter reject before executing anything),
+// never after any other failure.
 class Writer {
  public:
   virtual ~Writer() = default;
@@ -170,7 +173,8 @@ struct ClientOptions {
   // For rate limiting and retry delays; must outlive the client. nullptr: RealClock.
   Clock* clock = nullptr;
   // Attempts for an idempotent read (GET, LIST) answered Unavailable or
-  // TooManyRequests; writes are never retried.
+  // TooManyRequests, and for a write answered 429; other failed writes are
+  // never retried.
   int maxReadAttempts = 5;
   Duration retryBaseDelay = std::chrono::milliseconds(250);  // doubles per attempt
   Duration maxRetryDelay = std::chrono::seconds(30);         // also caps Retry-After
@@ -188,9 +192,9 @@ std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const R
 
 // Creates a client over `transport` (owned). Applies config.qps/burst as a
 // client-side token bucket and counts requests in rest_client_requests_total
-// (metrics registry: controller/metrics.h). Retries only idempotent reads on
-// Unavailable/TooManyRequests (honouring Retry-After), never writes. The
-// client is thread-safe: share one among workers.
+// (metrics registry: controller/metrics.h). Retries idempotent reads on
+// Unavailable/TooManyRequests and writes only on HTTP 429 (honouring
+// Retry-After). The client is thread-safe: share one among workers.
 std::unique_ptr<Client> makeClient(std::unique_ptr<Transport> transport, const RestConfig& config);
 
 // A view of `inner` (not owned; must outlive the view) whose writes are

@@ -217,12 +217,14 @@ class ClientImpl final : public Client {
 
   // Sends `req` under the rate limit, counting each attempt, within `call`'s
   // stop token and deadline. GET (idempotent) is retried on
-  // Unavailable/TooManyRequests, after the server's Retry-After or an
-  // exponential backoff. A write passes `call.fence` immediately before it is
-  // sent. Returns the last answer.
+  // Unavailable/TooManyRequests; a write only on HTTP 429, which API Priority
+  // and Fairness and the max-in-flight filter answer before executing
+  // anything. Retries wait for the server's Retry-After or an exponential
+  // backoff. A write passes `call.fence` immediately before each attempt.
+  // Returns the last answer.
   StatusOr<HttpResponse> execute(HttpRequest req, const CallOptions& call) {
     const bool idempotent = req.method == "GET";
-    const int attempts = idempotent ? std::max(1, options_.maxReadAttempts) : 1;
+    const int attempts = std::max(1, options_.maxReadAttempts);
     Duration backoff = options_.retryBaseDelay;
     for (int attempt = 1;; ++attempt) {
       if (bucket_) {
@@ -237,11 +239,16 @@ class ClientImpl final : public Client {
       if (attempt >= attempts) return response;
       std::optional<Duration> delay;
       if (!response.isOk()) {
-        if (response.status().code() != Code::kUnavailable) return response;
+        // No answer: a write may have been executed, so only reads go again.
+        if (!idempotent || response.status().code() != Code::kUnavailable) return response;
       } else {
         if (isSuccess(response->status)) return response;
-        const Code code = client::statusFromResponse(*response).code();
-        if (code != Code::kUnavailable && code != Code::kTooManyRequests) return response;
+        if (idempotent) {
+          const Code code = client::statusFromResponse(*response).code();
+          if (code != Code::kUnavailable && code != Code::kTooManyRequests) return response;
+        } else if (response->status != 429) {
+          return response;
+        }
         delay = client::retryAfter(*response);
       }
       const Duration wait = std::min(delay.value_or(backoff), options_.maxRetryDelay);

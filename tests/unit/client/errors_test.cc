@@ -108,11 +108,14 @@ std::vector<ErrorCase> errorCases() {
 
 class ErrorMappingTest : public ::testing::TestWithParam<ErrorCase> {};
 
-// Through create(): a write is never retried, so one scripted answer suffices.
+// Through create() with a single attempt (a write is retried only on 429),
+// so one scripted answer suffices.
 TEST_P(ErrorMappingTest, MapsCodeAndKeepsServerMessage) {
   const ErrorCase& c = GetParam();
   JumpClock clock;
-  auto tc = makeTestClient(clock);
+  ctrl::ClientOptions options;
+  options.maxReadAttempts = 1;
+  auto tc = makeTestClient(clock, {}, options);
   tc.fake->pushResponse(c.httpStatus, c.body);
   auto got = tc.client->create(ctrl::resources::configMap(), "ns",
                                Json::parse(R"({"metadata":{"name":"cm1"}})"));

@@ -1,6 +1,7 @@
-// Retries: only idempotent reads, only on Unavailable/TooManyRequests, after
-// the server's Retry-After or a doubling backoff (on the injected clock),
-// bounded; writes and watches are never retried.
+// Retries: idempotent reads on Unavailable/TooManyRequests, writes only on
+// 429 (refused before being executed), after the server's Retry-After or a
+// doubling backoff (on the injected clock), bounded; other failed writes and
+// watches are never retried.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -65,12 +66,36 @@ TEST_F(RetryTest, PostIsNeverRetried) {
   EXPECT_EQ(tc.fake->requestCount(), 1u);
 }
 
-TEST_F(RetryTest, OtherWritesAreNeverRetried) {
+// API Priority and Fairness (and the max-in-flight filter) answer 429
+// before executing anything: a write refused that way is safe to send again,
+// after the server's Retry-After, within the same attempt budget as reads.
+TEST_F(RetryTest, WritesRefusedWith429AreRetriedAfterRetryAfter) {
   auto tc = client();
   tc.fake->pushResponse(429, "Too many requests, please try again later.\n",
-                        {{"Retry-After", "1"}});
+                        {{"Retry-After", "2"}});
+  tc.fake->pushResponse(201, kCm);
+  auto created = tc.client->create(ctrl::resources::configMap(), "ns", Json::parse(kCm));
+  ASSERT_TRUE(created.isOk()) << created.status().toString();
+  auto requests = tc.fake->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].at - requests[0].at, seconds(2));
+  EXPECT_EQ(requests[1].request.body, requests[0].request.body);
+
+  for (int i = 0; i < 10; ++i) tc.fake->pushResponse(429, "Too many requests\n");
+  EXPECT_EQ(
+      tc.client
+          ->patch(ctrl::resources::configMap(), "ns", "cm", ctrl::PatchType::kMerge, Json::object())
+          .status()
+          .code(),
+      Code::kTooManyRequests);
+  EXPECT_EQ(tc.fake->requestCount(), 2u + 4u) << "bounded by maxReadAttempts";
+}
+
+TEST_F(RetryTest, OtherWritesAreNeverRetried) {
+  auto tc = client();
+  tc.fake->pushResponse(503, kUnavailable503, {{"Retry-After", "1"}});
   EXPECT_EQ(tc.client->update(ctrl::resources::configMap(), "ns", Json::parse(kCm)).status().code(),
-            Code::kTooManyRequests);
+            Code::kUnavailable);
   tc.fake->pushError(ctrl::Status(Code::kUnavailable, "connection reset"));
   EXPECT_EQ(
       tc.client
