@@ -15,10 +15,14 @@ struct KubeconfigOptions {
   std::string path;     // "" = $KUBECONFIG, else ~/.kube/config
   std::string context;  // "" = current-context
   size_t maxBytes = 4 << 20;
+  // Decides when a tokenFile is due for a re-read; nullptr means
+  // RealClock::instance(). Must outlive the returned RestConfig.
+  const Clock* clock = nullptr;
 };
 
 // Loads the given context. Supports certificate-authority(-data),
-// client-certificate(-data), client-key(-data), token, tokenFile,
+// client-certificate(-data), client-key(-data), token, tokenFile (read at
+// load, then re-read at most once a minute so a rotated token is picked up),
 // insecure-skip-tls-verify (honoured only when the file says so), and the
 // context's namespace (RestConfig::ns). Relative file paths resolve against
 // the kubeconfig's directory. Errors:
@@ -28,9 +32,10 @@ struct KubeconfigOptions {
 // and never puts key or token material into a message.
 StatusOr<RestConfig> loadKubeconfig(const KubeconfigOptions& options);
 
-// Parses kubeconfig text (as loadKubeconfig, with `baseDir` for relative paths).
+// Parses kubeconfig text (as loadKubeconfig, with `baseDir` for relative
+// paths and `clock` as KubeconfigOptions::clock).
 StatusOr<RestConfig> parseKubeconfig(std::string_view yamlText, std::string_view context,
-                                     std::string_view baseDir);
+                                     std::string_view baseDir, const Clock* clock = nullptr);
 
 struct InClusterOptions {
   std::string tokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token";

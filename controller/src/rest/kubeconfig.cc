@@ -23,6 +23,7 @@ using rest::fieldPath;
 using rest::optionalString;
 
 constexpr size_t kDefaultMaxBytes = 4 << 20;  // as KubeconfigOptions::maxBytes
+constexpr auto kTokenRefreshPeriod = std::chrono::minutes(1);
 constexpr size_t kMaxReferencedFileBytes = 1 << 20;
 
 Status invalid(const std::string& what) { return errorStatus(Code::kInvalidArgument, what); }
@@ -86,7 +87,7 @@ Status applyCluster(const YAML::Node& cluster, const std::string& where, std::st
 }
 
 Status applyUser(const YAML::Node& user, const std::string& where, std::string_view baseDir,
-                 RestConfig& config) {
+                 const Clock& clock, RestConfig& config) {
   if (rest::hasField(user, "exec")) {
     return invalid(fieldPath(where, "exec") +
                    ": exec credential plugins are not supported; use a client certificate or "
@@ -127,9 +128,10 @@ Status applyUser(const YAML::Node& user, const std::string& where, std::string_v
   if (!tokenFile.isOk()) return tokenFile.status();
   if (!tokenFile->empty()) {
     // The file wins over an inline token (client-go: the last value read from
-    // the file takes precedence) and is re-read on every request.
+    // the file takes precedence). Re-read at most once a minute, as
+    // client-go's cached file token source does: not on every request.
     auto source = std::make_shared<rest::FileTokenSource>(rest::resolvePath(baseDir, *tokenFile),
-                                                          Duration::zero(), RealClock::instance());
+                                                          kTokenRefreshPeriod, clock);
     Status loaded = source->load();
     if (!loaded.isOk()) return loaded.withContext(fieldPath(where, "tokenFile"));
     config.bearerToken = rest::FileTokenSource::asFunction(std::move(source));
@@ -140,7 +142,7 @@ Status applyUser(const YAML::Node& user, const std::string& where, std::string_v
 }
 
 StatusOr<RestConfig> parseRoot(const YAML::Node& root, std::string_view contextName,
-                               std::string_view baseDir) {
+                               std::string_view baseDir, const Clock& clock) {
   if (!root.IsDefined() || root.IsNull()) return invalid("the document is empty");
   if (!root.IsMap()) return invalid("the document is not a YAML mapping");
 
@@ -187,7 +189,7 @@ StatusOr<RestConfig> parseRoot(const YAML::Node& root, std::string_view contextN
     }
     // An entry with an empty user block means anonymous, as in client-go.
     if ((*user)->IsMap()) {
-      s = applyUser(**user, "users[" + inQuotes(*userName) + "].user", baseDir, config);
+      s = applyUser(**user, "users[" + inQuotes(*userName) + "].user", baseDir, clock, config);
       if (!s.isOk()) return s;
     }
   }
@@ -195,7 +197,7 @@ StatusOr<RestConfig> parseRoot(const YAML::Node& root, std::string_view contextN
 }
 
 StatusOr<RestConfig> parseFrom(std::string_view text, std::string_view context,
-                               std::string_view baseDir, size_t maxBytes,
+                               std::string_view baseDir, size_t maxBytes, const Clock& clock,
                                const std::string& source) {
   if (text.size() > maxBytes) {
     return invalid(source + ": larger than " + std::to_string(maxBytes) + " bytes");
@@ -204,7 +206,7 @@ StatusOr<RestConfig> parseFrom(std::string_view text, std::string_view context,
   if (!shape.isOk()) return shape.withContext(source);
   try {
     const YAML::Node root = YAML::Load(std::string(text));
-    auto config = parseRoot(root, context, baseDir);
+    auto config = parseRoot(root, context, baseDir, clock);
     if (!config.isOk()) return config.status().withContext(source);
     return config;
   } catch (const YAML::ParserException& e) {
@@ -247,8 +249,9 @@ StatusOr<std::string> defaultPath() {
 }  // namespace
 
 StatusOr<RestConfig> parseKubeconfig(std::string_view yamlText, std::string_view context,
-                                     std::string_view baseDir) {
-  return parseFrom(yamlText, context, baseDir, kDefaultMaxBytes, "kubeconfig");
+                                     std::string_view baseDir, const Clock* clock) {
+  return parseFrom(yamlText, context, baseDir, kDefaultMaxBytes,
+                   clock != nullptr ? *clock : RealClock::instance(), "kubeconfig");
 }
 
 StatusOr<RestConfig> loadKubeconfig(const KubeconfigOptions& options) {
@@ -261,7 +264,9 @@ StatusOr<RestConfig> loadKubeconfig(const KubeconfigOptions& options) {
   auto text = rest::readFileLimited(path, options.maxBytes);
   if (!text.isOk()) return text.status().withContext("kubeconfig");
   const std::string baseDir = std::filesystem::path(path).parent_path().string();
-  return parseFrom(*text, options.context, baseDir, options.maxBytes, "kubeconfig " + path);
+  return parseFrom(*text, options.context, baseDir, options.maxBytes,
+                   options.clock != nullptr ? *options.clock : RealClock::instance(),
+                   "kubeconfig " + path);
 }
 
 }  // namespace ctrl

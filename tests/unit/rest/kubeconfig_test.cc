@@ -9,6 +9,7 @@
 #include <string>
 
 #include "controller/rest_config.h"
+#include "support/fake_clock.h"
 #include "support/temp_dir.h"
 #include "unit/rest/test_pki.h"
 
@@ -173,19 +174,26 @@ TEST(KubeconfigTest, FilesResolveAgainstBaseDir) {
   EXPECT_EQ(config->clientKeyPem, clientCert().keyPem);
 }
 
-TEST(KubeconfigTest, TokenFileIsReadPerRequest) {
+// A rotated token file is picked up, but the file is read at most once a
+// minute (client-go's cached file token source), not on every request.
+TEST(KubeconfigTest, TokenFileIsReReadAtMostOnceAMinute) {
   sttest::TempDir dir;
   dir.write("token", "first-token\n");
   const std::string text =
       "current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
       "clusters: [{name: k, cluster: {server: 'https://k.example'}}]\n"
       "users: [{name: u, user: {token: inline-token, tokenFile: token}}]\n";
-  auto config = ctrl::parseKubeconfig(text, "", dir.path());
+  sttest::FakeClock clock;
+  auto config = ctrl::parseKubeconfig(text, "", dir.path(), &clock);
   ASSERT_TRUE(config.isOk()) << config.status().toString();
   ASSERT_TRUE(config->bearerToken);
   // The file wins over the inline token; whitespace is trimmed.
   EXPECT_EQ(config->bearerToken(), "first-token");
   dir.write("token", "second-token");
+  EXPECT_EQ(config->bearerToken(), "first-token") << "read again within the minute";
+  clock.advance(std::chrono::seconds(59));
+  EXPECT_EQ(config->bearerToken(), "first-token");
+  clock.advance(std::chrono::seconds(1));
   EXPECT_EQ(config->bearerToken(), "second-token");
 }
 
