@@ -1,6 +1,7 @@
 #include "controller/reflector.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -257,15 +258,15 @@ Reflector::WatchOutcome Reflector::watchOnce(std::stop_token stop, bool& healthy
 
   MonoTime started = clock_.now();
   Status s = watcher_.watch(options_.resource, options_.ns, wo, handler, watchStop.get_token());
-  const bool silent = watchdog.finish();
+  // Fired and the watch did not end on its own: we dropped it.
+  const bool silent = watchdog.finish() && !s.isOk() && eventError.isOk();
   if (stop.stop_requested()) return WatchOutcome::kStopped;
   if (silent) {
-    cause = Status(Code::kUnavailable,
-                   "watch delivered no event or bookmark for " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                          options_.watchIdleTimeout)
-                                          .count()) +
-                       "s (half-open connection?); dropped it");
+    char idle[32];
+    std::snprintf(idle, sizeof idle, "%gs",
+                  std::chrono::duration<double>(options_.watchIdleTimeout).count());
+    cause = Status(Code::kUnavailable, std::string("watch delivered no event or bookmark for ") +
+                                           idle + " (half-open connection?); dropped it");
     return WatchOutcome::kRetry;
   }
   if (!eventError.isOk()) {
