@@ -14,10 +14,13 @@
 //   cap), reset once a watch has been healthy (delivered an event or ended
 //   cleanly).
 // - A watch that delivers neither an event nor a bookmark for
-//   watchIdleTimeout (judged on the injected Clock) is taken for a half-open
-//   connection: it is dropped (Unavailable, so after the backoff) and resumed
-//   from the last resourceVersion seen, without a relist. The API server
-//   sends a bookmark about once a minute to a watch that asked for them.
+//   watchIdleTimeout is taken for a half-open connection: it is dropped
+//   (Unavailable, so after the backoff) and resumed from the last
+//   resourceVersion seen, without a relist. The API server sends a bookmark
+//   about once a minute to a watch that asked for them. Silence on a
+//   connection is a matter of real time: it is judged on watchIdleClock (the
+//   real clock by default), not on the injected Clock, which tests jump
+//   ahead by days.
 //
 // The reflector is untyped: it hands raw JSON objects to a ReflectorSink
 // (the informer), which decodes them.
@@ -55,6 +58,9 @@ struct ReflectorOptions {
   // The longest silence (no event, no bookmark) a watch may keep before it is
   // dropped as half-open: three bookmark intervals. Zero disables the check.
   Duration watchIdleTimeout = std::chrono::minutes(3);
+  // The clock watchIdleTimeout is judged on; nullptr: RealClock::instance().
+  // Must outlive the reflector. Tests of the silence check pass a FakeClock.
+  Clock* watchIdleClock = nullptr;
   size_t maxEventBytes = 8 << 20;
   // Called (on the reflector's thread) each time the reflector starts waiting
   // out a backoff, with the delay. For metrics and tests; may be empty.

@@ -238,7 +238,9 @@ Reflector::WatchOutcome Reflector::watchOnce(std::stop_token stop, bool& healthy
   // drop it without stopping the reflector.
   std::stop_source watchStop;
   std::stop_callback forwardStop(stop, [&watchStop] { watchStop.request_stop(); });
-  SilenceWatchdog watchdog(clock_, options_.watchIdleTimeout, watchStop);
+  SilenceWatchdog watchdog(
+      options_.watchIdleClock != nullptr ? *options_.watchIdleClock : RealClock::instance(),
+      options_.watchIdleTimeout, watchStop);
 
   Status eventError;
   auto handler = [&](const WatchEvent& event) -> bool {

@@ -50,7 +50,10 @@ inline ctrl::Resource testResource() { return ctrl::Resource{"", "v1", "things",
 
 class InformerRig {
  public:
-  explicit InformerRig(ctrl::ReflectorOptions options = {}) {
+  // `fakeSilenceClock`: the watch silence check runs on the rig's fake clock
+  // too (by default it runs on the real clock, as in production).
+  explicit InformerRig(ctrl::ReflectorOptions options = {}, bool fakeSilenceClock = false) {
+    if (fakeSilenceClock) options.watchIdleClock = &clock_;
     if (options.resource.plural.empty()) options.resource = testResource();
     if (options.ns.empty()) options.ns = "ns";
     options.onBackoff = [this](ctrl::Duration delay, const ctrl::Status& cause) {

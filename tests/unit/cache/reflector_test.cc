@@ -236,12 +236,12 @@ TEST(ReflectorTest, StopEndsABackoffWaitPromptly) {
 
 // A half-open connection delivers nothing and never closes: the watch is
 // dropped once neither an event nor a bookmark arrived for watchIdleTimeout
-// (on the injected clock), and resumed from the last version seen, without a
-// relist.
+// (on watchIdleClock, here the fake clock), and resumed from the last version
+// seen, without a relist.
 TEST(ReflectorTest, ASilentWatchIsDroppedAndResumedFromTheLastVersion) {
   ctrl::ReflectorOptions options;
   options.watchIdleTimeout = 3min;
-  InformerRig rig(options);
+  InformerRig rig(options, /*fakeSilenceClock=*/true);
   rig.fake().pushListPage({item("a", "1")}, "10");
   rig.fake().pushEvent(WatchEventType::kModified, item("a", "11"));
   rig.start();  // after the event, the fake watch blocks: silence
@@ -264,7 +264,7 @@ TEST(ReflectorTest, ASilentWatchIsDroppedAndResumedFromTheLastVersion) {
 TEST(ReflectorTest, BookmarksKeepAQuietWatchAlive) {
   ctrl::ReflectorOptions options;
   options.watchIdleTimeout = 3min;
-  InformerRig rig(options);
+  InformerRig rig(options, /*fakeSilenceClock=*/true);
   rig.fake().pushListPage({item("a", "1")}, "10");
   rig.start();
   ASSERT_TRUE(rig.fake().waitForWatchCalls(1));
