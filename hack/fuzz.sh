@@ -28,6 +28,7 @@ targets=(
   "jwks 4096 json.dict"
   "duration 64 duration.dict"
   "codec 8192 json.dict"
+  "verifier_request 4096 http.dict"
 )
 
 selected=("$@")
