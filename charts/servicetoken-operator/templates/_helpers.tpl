@@ -108,3 +108,61 @@ spec:
   policyName: servicetoken-{{ .rule }}
   validationActions: {{ toJson .root.Values.admissionPolicies.validationActions }}
 {{- end }}
+
+{{/* The verifier: names, labels, ServiceAccount, and the issuer URL. */}}
+{{- define "servicetoken-operator.verifier.fullname" -}}
+{{- printf "%s-verifier" (include "servicetoken-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "servicetoken-operator.verifier.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "servicetoken-operator.name" . }}-verifier
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "servicetoken-operator.verifier.labels" -}}
+helm.sh/chart: {{ include "servicetoken-operator.chart" . }}
+{{ include "servicetoken-operator.verifier.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: servicetoken-operator
+app.kubernetes.io/component: verifier
+{{- end }}
+
+{{- define "servicetoken-operator.verifier.serviceAccountName" -}}
+{{- if .Values.verifier.serviceAccount.create }}
+{{- default (include "servicetoken-operator.verifier.fullname" .) .Values.verifier.serviceAccount.name }}
+{{- else }}
+{{- required "verifier.serviceAccount.name is required when verifier.serviceAccount.create is false" .Values.verifier.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The tokens' issuer (iss): token.issuerUrl when set; otherwise, with the
+verifier enabled, its Service URL, so OIDC discovery at
+<issuer>/.well-known/openid-configuration reaches the verifier; otherwise
+https://servicetoken.dev.
+*/}}
+{{- define "servicetoken-operator.issuerUrl" -}}
+{{- if .Values.token.issuerUrl }}
+{{- .Values.token.issuerUrl }}
+{{- else if .Values.verifier.enabled }}
+{{- printf "https://%s.%s.svc" (include "servicetoken-operator.verifier.fullname" .) .Release.Namespace }}
+{{- else }}
+{{- "https://servicetoken.dev" }}
+{{- end }}
+{{- end }}
+
+{{/*
+What the verifier reads wherever ServiceTokens are watched: the custom
+resources, and patch on servicetokens/status for Last Used (a field the
+operator never writes). Rendered into a ClusterRole or a Role per watched
+namespace.
+*/}}
+{{- define "servicetoken-operator.verifier.watchRules" -}}
+- apiGroups: [servicetoken.dev]
+  resources: [servicetokens, serviceusers]
+  verbs: [get, list, watch]
+- apiGroups: [servicetoken.dev]
+  resources: [servicetokens/status]
+  verbs: [patch]
+{{- end }}

@@ -91,7 +91,7 @@ TEST_F(ChartRender, EveryOptionalFeaturePassesServerSideDryRun) {
     }
   }
   EXPECT_THAT(watchRoleNamespaces, ::testing::UnorderedElementsAre("team-a", "team-b"));
-  Json deployment = findObject(objects, "Deployment");
+  Json deployment = findObject(objects, "Deployment", "st-servicetoken-operator");
   ASSERT_FALSE(deployment.is_null());
   const Json& pod = deployment["spec"]["template"]["spec"];
   EXPECT_THAT(stringsOf(pod["containers"][0]["args"]),
@@ -201,14 +201,14 @@ TEST_F(ChartRender, DeploymentRunsTheOperatorAsSpecified) {
   EXPECT_EQ(pod["securityContext"]["runAsUser"], 65532);
   EXPECT_EQ(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
 
-  Json pdb = findObject(objects, "PodDisruptionBudget");
+  Json pdb = findObject(objects, "PodDisruptionBudget", "st-servicetoken-operator");
   ASSERT_FALSE(pdb.is_null());
   EXPECT_EQ(pdb["spec"]["minAvailable"], 1);
   EXPECT_EQ(pdb["spec"]["selector"]["matchLabels"], deployment["spec"]["selector"]["matchLabels"]);
 
   // One replica: no PodDisruptionBudget (it would block every node drain).
   ASSERT_TRUE(renderAndApply("st", "st-render", {"--set", "replicaCount=1"}, true, &objects));
-  EXPECT_THAT(kindsOf(objects), Not(Contains("PodDisruptionBudget")));
+  EXPECT_TRUE(findObject(objects, "PodDisruptionBudget", "st-servicetoken-operator").is_null());
 
   // Spreading can be turned off.
   ASSERT_TRUE(renderAndApply("st", "st-render", {"--set", "topologySpreadConstraints=null"}, true,
@@ -349,7 +349,7 @@ TEST_F(ChartRender, MonitoringObjectsUseTheOperatorsMetricsAndPorts) {
   // ServiceMonitor -> metrics Service -> operator pods.
   Json monitor = findObject(objects, "ServiceMonitor");
   Json service = findObject(objects, "Service", "st-servicetoken-operator-metrics");
-  Json deployment = findObject(objects, "Deployment");
+  Json deployment = findObject(objects, "Deployment", "st-servicetoken-operator");
   ASSERT_FALSE(monitor.is_null());
   ASSERT_FALSE(service.is_null());
   ASSERT_FALSE(deployment.is_null());
