@@ -176,6 +176,7 @@ ctrl::StatusOr<ServiceToken> decodeServiceToken(const Json& object) {
     s.expiresInDays = days;
   }
   spec.boolean("scimAdministration", s.scimAdministration);
+  spec.boolean("revoked", s.revoked);
   if (const Json* sec = spec.find("secret")) {
     Fields f(sec, "spec.secret");
     f.str("name", s.secret.name);

@@ -115,6 +115,7 @@ struct ServiceTokenSpec {
   std::string expiration;      // "30d" | "60d" | "90d" | "1y" | "Never" | ""
   std::optional<int> expiresInDays;
   bool scimAdministration = false;
+  bool revoked = false;  // one-way (CEL): the token is withdrawn for good
   SecretTemplate secret;
   RotationSpec rotation;
   bool operator==(const ServiceTokenSpec&) const = default;

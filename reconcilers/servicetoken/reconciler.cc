@@ -131,6 +131,12 @@ ServiceTokenReconciler::ServiceTokenReconciler(ServiceTokenReconcilerDeps deps) 
 ServiceTokenReconciler::Gathered ServiceTokenReconciler::gather(const ServiceToken& t,
                                                                 WallTime /*now*/) {
   Gathered g;
+  // Revoked comes first: nothing else matters for a token withdrawn for good.
+  if (t.spec.revoked) {
+    g.blocker = Blocker::kRevoked;
+    g.blockerMessage = "The token was revoked (spec.revoked): its value is removed from Secret " +
+                       t.secretName() + " and it is never minted or rotated again";
+  }
   g.lifetime = resolveLifetime(t.spec);
   g.rotation = g.lifetime.isOk() ? resolveRotation(t.spec, *g.lifetime)
                                  : ctrl::StatusOr<RotationSettings>(g.lifetime.status());
@@ -312,6 +318,10 @@ ServiceTokenReconciler::Acted ServiceTokenReconciler::act(const ServiceToken& t,
     return a;
   }
 
+  if (g.blocker == Blocker::kRevoked) {
+    if (g.secret.secret) revokeSecret(t, *g.secret.secret, a);
+    return a;
+  }
   // Nothing to mint: keep the Secret's metadata in line and end grace periods.
   if (d.trigger || g.blocker != Blocker::kNone || !g.secret.secret) return a;
   const TokenSecret& owned = *g.secret.secret;
@@ -341,6 +351,42 @@ ServiceTokenReconciler::Acted ServiceTokenReconciler::act(const ServiceToken& t,
     a.error = patched.status().withContext("updating Secret " + t.secretName());
   }
   return a;
+}
+
+// Revoked: the token values leave the Secret (the annotations stay, a record
+// of what was revoked). Written with the Secret's resourceVersion, so a
+// concurrent change is looked at again rather than overwritten.
+void ServiceTokenReconciler::revokeSecret(const ServiceToken& t, const TokenSecret& secret,
+                                          Acted& a) {
+  if (secret.tokenHash.empty() && secret.previousTokenHash.empty()) return;  // already done
+  ctrl::Json annotations = ctrl::Json::object();
+  for (const char* k : {kPreviousTokenIdAnnotation, kPreviousTokenHashAnnotation,
+                        kPreviousExpiresAtAnnotation, kPreviousRetainedUntilAnnotation}) {
+    annotations[k] = nullptr;
+  }
+  ctrl::Json patch = {
+      {"metadata",
+       {{"resourceVersion", secret.meta.resourceVersion}, {"annotations", annotations}}},
+      {"data", {{kTokenKey, nullptr}, {kPreviousTokenKey, nullptr}}}};
+  auto patched = d_.client->patch(ctrl::resources::secret(), t.meta.namespace_, t.secretName(),
+                                  ctrl::PatchType::kMerge, patch);
+  if (!patched.isOk()) {
+    if (patched.status().code() == ctrl::Code::kConflict) {
+      a.lost = true;
+    } else if (patched.status().code() != ctrl::Code::kNotFound) {
+      a.error =
+          patched.status().withContext("removing the revoked token from Secret " + t.secretName());
+    }
+    return;
+  }
+  auto decoded = decodeTokenSecret(*patched);
+  if (decoded.isOk()) {
+    auto fresh = std::make_shared<const TokenSecret>(std::move(decoded).value());
+    written_.remember(t.meta.key(), fresh);
+    a.issued = readIssuedState(*fresh);
+  }
+  kLog.withValues({{"ServiceToken", t.meta.key()}})
+      .info("Removed the revoked token from its Secret", {{"Secret", t.secretName()}});
 }
 
 // After a move (spec.secret.name changed), the old Secret loses its token once

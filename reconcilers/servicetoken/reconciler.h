@@ -94,6 +94,7 @@ class ServiceTokenReconciler final : public ctrl::Reconciler {
   Decision decide(const ServiceToken& t, const Gathered& g, ctrl::WallTime now) const;
   Acted act(const ServiceToken& t, const Gathered& g, const Decision& d, ctrl::WallTime now);
   ctrl::Status finishMove(const ServiceToken& t, const Gathered& g, const Acted& a);
+  void revokeSecret(const ServiceToken& t, const TokenSecret& secret, Acted& a);
   ctrl::Status report(const ServiceToken& t, const ServiceTokenStatus& desired);
   void announce(const ServiceToken& t, const Gathered& g, const Decision& d, const Acted& a,
                 const StatusInput& sin, const ServiceTokenStatus& desired);

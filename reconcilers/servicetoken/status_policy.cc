@@ -30,6 +30,8 @@ const char* blockerReason(Blocker b) {
       return "MintRateExceeded";
     case Blocker::kMintRejected:
       return "MintRejected";
+    case Blocker::kRevoked:
+      return "Revoked";
   }
   return "";
 }
@@ -79,7 +81,15 @@ ServiceTokenStatus desiredStatus(const StatusInput& in) {
   const bool expired = hasToken && in.issued->expiresAt && in.now >= *in.issued->expiresAt;
 
   std::string readyStatus = "False", readyReason, readyMessage;
-  if (isStalled(in.blocker)) {
+  if (in.blocker == Blocker::kRevoked) {
+    // Final: no schedule, no previous token (the Secret no longer holds
+    // either value); the ids and hashes stay as the record of what was revoked.
+    s.phase = "Revoked";
+    s.renewalTime.clear();
+    s.previousToken.reset();
+    readyReason = blockerReason(in.blocker);
+    readyMessage = in.blockerMessage;
+  } else if (isStalled(in.blocker)) {
     s.phase = "Failed";
     readyReason = blockerReason(in.blocker);
     readyMessage = in.blockerMessage;

@@ -26,6 +26,7 @@ enum class Blocker {
   kServiceUserNotReady,  // waits for the user
   kMintRateExceeded,     // stalled: the mint-rate guard (policy/mint_guard.h)
   kMintRejected,         // stalled: the API server refused a write for good (failure.h)
+  kRevoked,              // spec.revoked: never minted again; phase Revoked (not stalled: final)
 };
 
 const char* blockerReason(Blocker b);
