@@ -1,4 +1,4 @@
-// kubectl-servicetoken: `kubectl servicetoken status|download|rotate NAME`.
+// kubectl-servicetoken: `kubectl servicetoken status|download|rotate|revoke NAME`.
 // Parses flags, builds the API client from the kubeconfig and runs one
 // command from plugin/commands.h; exit code 0 ok, 1 error, 2 usage.
 #include <iostream>
@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
       break;
     case plugin::Command::kRotate:
       result = plugin::requestRotation(*client, ctrl::RealClock::instance(), target, std::cout);
+      break;
+    case plugin::Command::kRevoke:
+      result = plugin::revokeToken(*client, target, std::cout);
       break;
   }
   std::cout.flush();

@@ -7,7 +7,7 @@ namespace st::plugin {
 ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
   ParsedArgs parsed;
   PluginArgs& a = parsed.args;
-  CLI::App app{"Inspect, download and rotate ServiceTokens (servicetoken.dev)",
+  CLI::App app{"Inspect, download, rotate and revoke ServiceTokens (servicetoken.dev)",
                "kubectl servicetoken"};
   // Set before adding subcommands (inherited): global flags may follow the command.
   app.fallthrough();
@@ -34,6 +34,10 @@ ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
       app.add_subcommand("rotate", "Ask the operator to rotate the token now (once)");
   rotate->add_option("NAME", a.name, "The ServiceToken")->required();
 
+  CLI::App* revoke = app.add_subcommand(
+      "revoke", "Revoke the token for good: spec.revoked=true (cannot be undone)");
+  revoke->add_option("NAME", a.name, "The ServiceToken")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -47,6 +51,8 @@ ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
     a.command = Command::kDownload;
   } else if (rotate->parsed()) {
     a.command = Command::kRotate;
+  } else if (revoke->parsed()) {
+    a.command = Command::kRevoke;
   } else {
     a.command = Command::kStatus;
   }

@@ -2,6 +2,7 @@
 //   kubectl servicetoken status NAME
 //   kubectl servicetoken download NAME [--output-dir DIR] [--force]
 //   kubectl servicetoken rotate NAME
+//   kubectl servicetoken revoke NAME
 // with --kubeconfig, --context and -n/--namespace accepted before or after
 // the command (kubectl hands everything after the plugin name to the plugin).
 #pragma once
@@ -12,7 +13,7 @@
 
 namespace st::plugin {
 
-enum class Command { kStatus, kDownload, kRotate };
+enum class Command { kStatus, kDownload, kRotate, kRevoke };
 
 struct PluginArgs {
   Command command = Command::kStatus;

@@ -1,5 +1,5 @@
 // The kubectl-servicetoken commands (PRODUCT.md §1 "Copy / Download", §6):
-// status, download and rotate. Each is a function over the API client and an
+// status, download, rotate and revoke. Each is a function over the API client and an
 // output stream, so tests drive them with an in-memory client;
 // plugin_main.cc only parses flags and builds the client.
 //
@@ -53,5 +53,12 @@ ctrl::Status downloadToken(ctrl::Reader& client, const Target& target,
 // prints what it did. Errors: tokenError() of the PATCH.
 ctrl::Status requestRotation(ctrl::Writer& client, const ctrl::Clock& clock, const Target& target,
                              std::ostream& out);
+
+// Revokes the token for good: sets spec.revoked to true with a JSON merge
+// patch (the CRD refuses to set it back) and prints what follows: the
+// operator removes the token from its Secret and never mints again, and
+// verifiers refuse it. Revoking a revoked token is not an error. Errors:
+// tokenError() of the PATCH.
+ctrl::Status revokeToken(ctrl::Writer& client, const Target& target, std::ostream& out);
 
 }  // namespace st::plugin
