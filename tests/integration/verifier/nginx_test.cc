@@ -127,6 +127,16 @@ TEST_F(NginxAuthRequest, AScimTokenReachesScimOnly) {
   EXPECT_EQ(nginx_->status("/scim/v2/%2e%2e/%2e%2e/api/v1/things", token), 403);
 }
 
+TEST_F(NginxAuthRequest, ARevokedTokenGets401) {
+  const std::string token = userWithToken("ngx-revoke");
+  ASSERT_EQ(nginx_->status("/api/v1/things", token), 200);
+  ASSERT_EQ(op_.kubectl({"patch", "servicetoken", "ngx-revoke", "-n", "default", "--type", "merge",
+                         "-p", R"({"spec":{"revoked":true}})"})
+                .exitCode,
+            0);
+  EXPECT_EQ(nginx_->waitStatus("/api/v1/things", token, 401), 401);
+}
+
 TEST_F(NginxAuthRequest, TamperedDeletedAndReplacedTokensGet401) {
   const std::string token = userWithToken("ngx-tamper");
   ASSERT_EQ(nginx_->status("/api/v1/things", token), 200);
