@@ -203,6 +203,7 @@ ctrl::StatusOr<ServiceToken> decodeServiceToken(const Json& object) {
   status.str("expiration", st.expiration);
   status.str("tokenId", st.tokenId);
   status.str("tokenHash", st.tokenHash);
+  status.str("lastUsedTime", token.lastUsedTime);
   status.str("issuedAt", st.issuedAt);
   status.str("expiresAt", st.expiresAt);
   status.str("renewalTime", st.renewalTime);

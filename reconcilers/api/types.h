@@ -158,6 +158,10 @@ struct ServiceToken {
   ctrl::ObjectMeta meta;
   ServiceTokenSpec spec;
   ServiceTokenStatus status;
+  // status.lastUsedTime: written by servicetoken-verifier, never by the
+  // operator, so it is kept outside ServiceTokenStatus (which the operator
+  // compares and writes as a whole). "" when the token was never used.
+  std::string lastUsedTime;
 
   // spec.secret.name, or the ServiceToken's own name.
   std::string secretName() const { return spec.secret.name.empty() ? meta.name : spec.secret.name; }

@@ -144,6 +144,8 @@ std::string formatStatus(const ServiceToken& t, ctrl::WallTime now) {
   row("Revision", std::to_string(s.revision) + (s.revision == 0 ? " (no token minted yet)" : ""));
   row("Secret", s.secretName.empty() ? t.secretName() : s.secretName);
   row("Previous token", previousLine(t, now));
+  row("Last used", t.lastUsedTime.empty() ? "never (or no verifier reports use)"
+                                          : timeWithHint(t.lastUsedTime, now));
   if (auto it = t.meta.annotations.find(kRotateAnnotation); it != t.meta.annotations.end()) {
     row("Manual rotation", it->second == s.rotateRequest ? "request " + it->second + " done"
                                                          : "request " + it->second + " pending");

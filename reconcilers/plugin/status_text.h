@@ -14,7 +14,8 @@ namespace st::plugin {
 
 // The full report: identity, user, type, expiration in effect, phase, issued /
 // expires / next rotation ("none (never expires)", "disabled"), revision,
-// Secret, previous token, whether the status is current
+// Secret, previous token, last use (status.lastUsedTime, written by the
+// verifier), whether the status is current
 // (status.observedGeneration == metadata.generation) and one line per
 // condition. Times are printed as written by the operator (RFC 3339) with a
 // relative hint computed from `now` ("in 20d", "3h ago").
