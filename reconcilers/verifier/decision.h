@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controller/clock.h"
 #include "token/claims.h"
 
 namespace st::verifier {
@@ -87,6 +88,8 @@ struct Grant {
   std::string audience;  // aud
   std::string serviceTokenNamespace;
   std::string serviceTokenName;
+  std::string serviceTokenResourceVersion;     // as cached at the decision
+  std::optional<ctrl::WallTime> lastUsedTime;  // the ServiceToken's, as cached
   bool previousToken = false;  // presented the previous token during its grace period
   std::optional<std::chrono::sys_seconds> expiresAt;
 };

@@ -17,6 +17,8 @@ Grant makeGrant(const TokenClaims& claims, const Standing& standing) {
   if (standing.token) {
     g.serviceTokenNamespace = standing.token->ns;
     g.serviceTokenName = standing.token->name;
+    g.serviceTokenResourceVersion = standing.token->resourceVersion;
+    g.lastUsedTime = standing.token->lastUsedTime;
   }
   if (claims.email) g.email = *claims.email;
   if (const auto& user = standing.user) {

@@ -58,6 +58,13 @@ ctrl::StatusOr<ParsedVerifierOptions> parseVerifierOptions(int argc, const char*
   app.add_option("--verified-cache-size", o.verifiedCacheSize,
                  "Tokens whose signature check is cached (by token hash); 0 disables")
       ->capture_default_str();
+  app.add_option("--record-last-used", o.recordLastUsed,
+                 "Write status.lastUsedTime of accepted tokens (at most once a minute each)")
+      ->capture_default_str();
+  app.add_option("--last-used-writes-per-second", o.lastUsedWritesPerSecond,
+                 "Rate limit of the Last Used status writes; 0 disables the limit")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--kube-api-qps", o.qps, "Client-side request rate limit; 0 disables")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--kube-api-burst", o.burst, "Client-side burst")->check(CLI::NonNegativeNumber);

@@ -24,8 +24,10 @@ struct VerifierOptions {
   std::string healthProbeBindAddress = ":8081";
   std::string logFormat = "json";
   std::string logLevel = "info";
-  int threads = 0;                     // serving threads; 0 = one per CPU
-  size_t verifiedCacheSize = 100'000;  // 0 disables the verified-token cache
+  int threads = 0;                      // serving threads; 0 = one per CPU
+  size_t verifiedCacheSize = 100'000;   // 0 disables the verified-token cache
+  bool recordLastUsed = true;           // status.lastUsedTime (last_used.h)
+  double lastUsedWritesPerSecond = 50;  // 0: no limit
   double qps = 0;
   int burst = 0;
   int gracefulShutdownSeconds = 30;

@@ -77,6 +77,7 @@ struct Meta {
   std::string ns;
   std::string name;
   std::string uid;
+  std::string resourceVersion;
   bool deleting = false;
 };
 
@@ -89,6 +90,7 @@ StatusOr<Meta> readMeta(const Json& object) {
   m.str("name", out.name);
   m.str("namespace", out.ns);
   m.str("uid", out.uid);
+  m.str("resourceVersion", out.resourceVersion);
   std::optional<ctrl::WallTime> deletion;
   m.time("deletionTimestamp", deletion);
   out.deleting = deletion.has_value();
@@ -106,6 +108,7 @@ StatusOr<TokenRecord> decodeTokenRecord(const Json& object) {
   t.ns = std::move(meta->ns);
   t.name = std::move(meta->name);
   t.uid = std::move(meta->uid);
+  t.resourceVersion = std::move(meta->resourceVersion);
   t.deleting = meta->deleting;
 
   Reader spec(member(&object, "spec"), "spec");

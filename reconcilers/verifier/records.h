@@ -23,7 +23,8 @@ struct TokenRecord {
   std::string ns;
   std::string name;
   std::string uid;
-  bool deleting = false;  // metadata.deletionTimestamp is set
+  std::string resourceVersion;  // the precondition of the verifier's status writes
+  bool deleting = false;        // metadata.deletionTimestamp is set
   TokenType type = TokenType::kService;
   std::string serviceUserRef;  // spec.serviceUserRef.name
   std::string owner;           // spec.owner

@@ -10,6 +10,7 @@
 #include "verifier/discovery.h"
 #include "verifier/forward_auth.h"
 #include "verifier/informer_view.h"
+#include "verifier/last_used.h"
 #include "verifier/records.h"
 #include "verifier/serving.h"
 #include "verifier/token_review.h"
@@ -55,6 +56,7 @@ struct Verifier::Impl {
   std::unique_ptr<InformerView> view;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<VerifierMetrics> metrics;
+  std::shared_ptr<LastUsedRecorder> lastUsed;  // null when disabled
   std::shared_ptr<ServingRunnable> serving;
   std::unique_ptr<ctrl::Manager> manager;
   ctrl::log::Logger log = ctrl::log::named("verifier");
@@ -64,6 +66,7 @@ struct Verifier::Impl {
 
   void record(Interface interface, const Decision& d, ctrl::MonoTime started) const {
     metrics->record(interface, d.reason, clock->now() - started);
+    if (lastUsed && d.allowed()) lastUsed->touch(*d.grant, clock->wallNow());
     metrics->setVerifiedTokens(authenticator->cachedTokens());
     const ctrl::log::Logger v = log.v(ctrl::log::kDebugLevel);
     if (!v.enabled()) return;
@@ -165,6 +168,11 @@ ctrl::StatusOr<std::unique_ptr<Verifier>> Verifier::create(const VerifierOptions
   authOptions.cacheCapacity = options.verifiedCacheSize;
   impl->authenticator = std::make_unique<Authenticator>(*impl->view, authOptions, clock);
   impl->metrics = std::make_unique<VerifierMetrics>(*ctrl::metricsRegistry());
+  if (options.recordLastUsed) {
+    LastUsedOptions lastUsedOptions;
+    lastUsedOptions.maxWritesPerSecond = options.lastUsedWritesPerSecond;
+    impl->lastUsed = std::make_shared<LastUsedRecorder>(client, clock, lastUsedOptions);
+  }
 
   const Authenticator* authenticator = impl->authenticator.get();
   ctrl::EventHandlers<TokenRecord> forget;
@@ -215,6 +223,7 @@ ctrl::StatusOr<std::unique_ptr<Verifier>> Verifier::create(const VerifierOptions
   impl->manager->add(impl->users);
   impl->manager->add(impl->jwks);
   impl->manager->add(std::shared_ptr<ctrl::Runnable>(impl->serving), nullptr);
+  if (impl->lastUsed) impl->manager->add(std::shared_ptr<ctrl::Runnable>(impl->lastUsed), nullptr);
   const InformerView* v = impl->view.get();
   if (auto s = impl->manager->addReadyzCheck(
           "jwks",
@@ -239,5 +248,8 @@ int Verifier::port() const { return impl_->serving->port(); }
 int Verifier::metricsPort() const { return impl_->manager->metricsPort(); }
 int Verifier::probePort() const { return impl_->manager->probePort(); }
 const Authenticator& Verifier::authenticator() const { return *impl_->authenticator; }
+uint64_t Verifier::lastUsedWrites() const {
+  return impl_->lastUsed ? impl_->lastUsed->writes() : 0;
+}
 
 }  // namespace st::verifier

@@ -46,6 +46,8 @@ class Verifier {
   int metricsPort() const;
   int probePort() const;
   const Authenticator& authenticator() const;
+  // Last Used status patches sent so far (0 when disabled).
+  uint64_t lastUsedWrites() const;
 
  private:
   struct Impl;

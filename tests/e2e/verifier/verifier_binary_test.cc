@@ -2,7 +2,8 @@
 // chart's verifier ServiceAccount with the chart's RBAC, next to the real
 // operator binary as the chart's operator ServiceAccount: a minted token is
 // allowed with its identity, refused once its ServiceToken is deleted; the
-// probes and discovery answer; no token reaches the verifier's log.
+// probes and discovery answer; Last Used is recorded; no token reaches the
+// verifier's log.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -100,6 +101,11 @@ spec:
   EXPECT_EQ(allowed.header("x-auth-request-user"), "pipeline_automation@e2e-verifier.service");
   EXPECT_EQ(allowed.header("x-auth-request-role"), "Manager");
   EXPECT_EQ(httpRequest(port, "GET", "/.well-known/openid-configuration").status, 200);
+  // Last Used, written with the chart's RBAC (patch servicetokens/status).
+  EXPECT_TRUE(eventually(
+      [&] { return !c.jsonpath("servicetoken", "airflow", kNs, ".status.lastUsedTime").empty(); },
+      30s))
+      << readText(log);
 
   ASSERT_EQ(c.kubectl({"delete", "servicetoken", "airflow", "-n", kNs}).exitCode, 0);
   EXPECT_TRUE(eventually([&] { return authorize("/api/x").status == 401; }, 30s));
