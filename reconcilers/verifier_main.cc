@@ -1,5 +1,7 @@
 // servicetoken-verifier: flags, logging, cluster config, signals; the rest is
 // st::verifier::Verifier (verifier/verifier.h).
+#include <malloc.h>
+
 #include <iostream>
 
 #include "controller/log.h"
@@ -25,6 +27,11 @@ ctrl::StatusOr<ctrl::RestConfig> restConfig(const st::verifier::VerifierOptions&
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates its own arena; with the client's
+  // and the server's thread pools that kept ~50 MiB of freed LIST parsing
+  // resident next to a 13 MiB cache of 10,000 tokens. Two arenas suffice:
+  // the request path allocates little and briefly.
+  mallopt(M_ARENA_MAX, 2);
   auto parsed = st::verifier::parseVerifierOptions(argc, argv);
   if (!parsed.isOk()) {
     std::cerr << parsed.status().message() << "\nRun with --help for usage.\n";

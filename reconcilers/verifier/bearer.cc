@@ -1,14 +1,24 @@
 #include "verifier/bearer.h"
 
+#include <array>
+
 namespace st::verifier {
 namespace {
 
 bool isOws(char c) { return c == ' ' || c == '\t'; }
 
-bool isB64TokenChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-}
+// The b64token alphabet as a table: the token is scanned byte by byte on
+// every request.
+constexpr std::array<bool, 256> kB64Token = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (char c : {'-', '.', '_', '~', '+', '/'}) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool isB64TokenChar(char c) { return kB64Token[static_cast<unsigned char>(c)]; }
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

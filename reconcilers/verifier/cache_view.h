@@ -20,12 +20,14 @@ struct JwksSnapshot {
   uint64_t generation = 0;
 };
 
+// The ServiceTokens holding one token id: an immutable list (null: none).
+using TokenRecords = std::shared_ptr<const std::vector<std::shared_ptr<const TokenRecord>>>;
+
 class CacheView {
  public:
   virtual ~CacheView() = default;
-  // The ServiceTokens whose current or previous token has this id.
-  virtual std::vector<std::shared_ptr<const TokenRecord>> tokensWithId(
-      std::string_view tokenId) const = 0;
+  // The ServiceTokens whose current or previous token has this id, or null.
+  virtual TokenRecords tokensWithId(std::string_view tokenId) const = 0;
   // The ServiceUser ns/name, or null.
   virtual std::shared_ptr<const UserRecord> serviceUser(std::string_view ns,
                                                         std::string_view name) const = 0;

@@ -69,9 +69,9 @@ ctrl::StatusOr<UserRecord> decodeUserRecord(const ctrl::Json& object);
 // Reads data["jwks.json"] with Jwks::parse (size and key-count limits).
 ctrl::StatusOr<JwksRecord> decodeJwksConfigMap(const ctrl::Json& object);
 
-// The index of TokenRecords by token id: status.tokenId and
-// status.previousToken.tokenId (each when non-empty).
-inline constexpr const char* kByTokenIdIndex = "byTokenId";
+// The token ids a ServiceToken holds: status.tokenId and
+// status.previousToken.tokenId (each when non-empty), for the index by
+// token id (informer_view.h).
 std::vector<std::string> tokenIdIndex(const TokenRecord& token);
 
 }  // namespace st::verifier

@@ -75,7 +75,9 @@ Standing judge(const TokenClaims& claims, std::string_view tokenHash,
 Standing checkStanding(const TokenClaims& claims, std::string_view tokenHash, const CacheView& view,
                        ctrl::WallTime now) {
   Standing best = refused(Reason::kUnknownToken);
-  for (const auto& token : view.tokensWithId(claims.tokenId)) {
+  const TokenRecords tokens = view.tokensWithId(claims.tokenId);
+  if (!tokens) return best;
+  for (const auto& token : *tokens) {
     Standing s = judge(claims, tokenHash, token, view, now);
     if (s.reason == Reason::kAllowed) return s;
     if (weight(s.reason) > weight(best.reason)) best = std::move(s);

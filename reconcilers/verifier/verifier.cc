@@ -68,8 +68,8 @@ struct Verifier::Impl {
     metrics->record(interface, d.reason, clock->now() - started);
     if (lastUsed && d.allowed()) lastUsed->touch(*d.grant, clock->wallNow());
     metrics->setVerifiedTokens(authenticator->cachedTokens());
+    if (!ctrl::log::enabled(ctrl::log::kDebugLevel)) return;  // no logger copy per request
     const ctrl::log::Logger v = log.v(ctrl::log::kDebugLevel);
-    if (!v.enabled()) return;
     v.info(
         "Decided",
         {{"interface", interface == Interface::kForwardAuth ? "forward_auth" : "token_review"},

@@ -1,6 +1,8 @@
-// The Boost.Beast HttpServer (beast_http_server.h). One io_context run by a
-// pool of threads; every connection has its own strand, so its reads,
-// writes and timer never run concurrently; handlers run on those threads.
+// The Boost.Beast HttpServer (beast_http_server.h). One io_context per
+// thread, each run by its own thread; the acceptor deals connections out to
+// them in turn, so a connection's reads, writes and timer always run on one
+// thread (no strands, no locks) with concrete executor types (no type-erased
+// executor on every operation); handlers run on those threads.
 //
 // Routing tables are fixed once start() runs and read without a lock.
 #include "controller/beast_http_server.h"
@@ -35,6 +37,16 @@ using tcp = net::ip::tcp;
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+using Executor = net::io_context::executor_type;
+using TcpStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<TcpStream>;
+using Socket = tcp::socket::rebind_executor<Executor>::other;
+
+// Exact-path lookups by string_view, without building a std::string.
+struct PathHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
 
 // Exact routes (GET handlers or any-method handlers) and prefix routes.
 class Router {
@@ -59,7 +71,7 @@ class Router {
     HttpHandler get;
     HttpRequestHandler any;
   };
-  std::unordered_map<std::string, Exact> exact_;
+  std::unordered_map<std::string, Exact, PathHash, std::equal_to<>> exact_;
   std::vector<std::pair<std::string, HttpRequestHandler>> prefixes_;  // longest first
 };
 
@@ -71,7 +83,7 @@ HttpServerResponse textResponse(int status, std::string body) {
 }
 
 HttpServerResponse Router::serve(const HttpServerRequest& request) const {
-  const std::string path(request.path());
+  const std::string_view path = request.path();
   if (auto it = exact_.find(path); it != exact_.end()) {
     if (it->second.any) return it->second.any(request);
     if (request.method() != "GET") {
@@ -79,10 +91,10 @@ HttpServerResponse Router::serve(const HttpServerRequest& request) const {
       r.headers.emplace_back("Allow", "GET");
       return r;
     }
-    return it->second.get(path);
+    return it->second.get(std::string(path));
   }
   for (const auto& [prefix, handler] : prefixes_) {
-    if (path.compare(0, prefix.size(), prefix) == 0) return handler(request);
+    if (path.substr(0, prefix.size()) == prefix) return handler(request);
   }
   return textResponse(404, "404 page not found\n");
 }
@@ -121,8 +133,9 @@ bool safeHeaderValue(std::string_view v) {
   return v.find_first_of("\r\n") == std::string_view::npos;
 }
 
-Response toBeast(HttpServerResponse&& out, unsigned version, bool keepAlive) {
-  Response res{static_cast<http::status>(out.status), version};
+// Fills `res` (reused across a connection's requests) from `out`.
+void toBeast(HttpServerResponse&& out, unsigned version, bool keepAlive, Response& res) {
+  res = Response{static_cast<http::status>(out.status), version};
   res.set(http::field::content_type, out.contentType);
   for (auto& [name, value] : out.headers) {
     if (safeHeaderValue(name) && safeHeaderValue(value)) res.insert(name, value);
@@ -130,7 +143,6 @@ Response toBeast(HttpServerResponse&& out, unsigned version, bool keepAlive) {
   res.body() = std::move(out.body);
   res.keep_alive(keepAlive);
   res.prepare_payload();
-  return res;
 }
 
 struct Shared {
@@ -138,7 +150,8 @@ struct Shared {
   BeastHttpServerOptions options;
 };
 
-// One connection. Stream is beast::tcp_stream or ssl_stream<tcp_stream>.
+// One connection. Stream is TcpStream or TlsStream; every operation runs on
+// the stream's own io_context thread.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
@@ -155,7 +168,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   void begin() {
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    if constexpr (std::is_same_v<Stream, TcpStream>) {
       read();
     } else {
       lowest().expires_after(shared_->options.idleTimeout);
@@ -166,7 +179,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  TcpStream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void read() {
     parser_.emplace();
@@ -201,28 +214,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } catch (const std::exception&) {
       out = textResponse(500, "500 internal server error\n");
     }
-    write(toBeast(std::move(out), request.version(), request.keep_alive()));
+    toBeast(std::move(out), request.version(), request.keep_alive(), response_);
+    write();
   }
 
   void reject(int status, std::string body) {
-    Response res = toBeast(textResponse(status, std::move(body)), 11, false);
-    write(std::move(res));
+    toBeast(textResponse(status, std::move(body)), 11, false, response_);
+    write();
   }
 
-  void write(Response&& res) {
-    auto response = std::make_shared<Response>(std::move(res));
-    const bool close = !response->keep_alive();
-    http::async_write(
-        stream_, *response,
-        [self = this->shared_from_this(), response, close](beast::error_code ec, size_t) {
-          if (ec) return;
-          if (close) return self->close();
-          self->read();
-        });
+  // Writes response_ (a member: it lives until the write completes).
+  void write() {
+    const bool close = !response_.keep_alive();
+    http::async_write(stream_, response_,
+                      [self = this->shared_from_this(), close](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (close) return self->close();
+                        self->read();
+                      });
   }
 
   void close() {
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    if constexpr (std::is_same_v<Stream, TcpStream>) {
       beast::error_code ec;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     } else {
@@ -236,6 +249,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  Response response_;
 };
 
 class BeastHttpServer final : public HttpServer {
@@ -292,7 +306,10 @@ class BeastHttpServer final : public HttpServer {
   std::mutex mu_;
   bool started_ = false;
   std::atomic<int> port_{0};
-  std::unique_ptr<net::io_context> io_;
+  // One io_context per thread; the acceptor lives on the first.
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<Executor>> guards_;
+  size_t next_ = 0;  // the context of the next connection (acceptor thread only)
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::vector<std::thread> threads_;
 };
@@ -306,39 +323,44 @@ Status BeastHttpServer::start(const std::string& address) {
   const int threads = shared_->options.threads > 0
                           ? shared_->options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  io_ = std::make_unique<net::io_context>(threads);
+  for (int i = 0; i < threads; ++i) {
+    contexts_.push_back(std::make_unique<net::io_context>(1));
+    guards_.push_back(net::make_work_guard(contexts_.back()->get_executor()));
+  }
   try {
-    acceptor_ = std::make_unique<tcp::acceptor>(*io_);
+    acceptor_ = std::make_unique<tcp::acceptor>(*contexts_[0]);
     acceptor_->open(endpoint->protocol());
     acceptor_->set_option(net::socket_base::reuse_address(true));
     acceptor_->bind(*endpoint);
     acceptor_->listen(net::socket_base::max_listen_connections);
   } catch (const std::exception& e) {
     acceptor_.reset();
-    io_.reset();
+    guards_.clear();
+    contexts_.clear();
     return errorStatus(Code::kUnavailable, "cannot listen on " + address + ": " + e.what());
   }
   started_ = true;
   port_ = acceptor_->local_endpoint().port();
   accept();
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([io = io_.get()] { io->run(); });
+  for (auto& context : contexts_) threads_.emplace_back([io = context.get()] { io->run(); });
   return Status::ok();
 }
 
 void BeastHttpServer::accept() {
-  acceptor_->async_accept(net::make_strand(*io_), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& target = *contexts_[next_++ % contexts_.size()];
+  acceptor_->async_accept(target, [this](beast::error_code ec, Socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
     if (!ec) {
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       if (tls_) {
         auto context = tls_->current();
-        auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            shared_, std::move(socket), *context);
+        auto session =
+            std::make_shared<Session<TlsStream>>(shared_, TcpStream(std::move(socket)), *context);
         session->holdContext(std::move(context));
         session->run();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(shared_, std::move(socket))->run();
+        std::make_shared<Session<TcpStream>>(shared_, std::move(socket))->run();
       }
     }
     accept();
@@ -349,16 +371,17 @@ void BeastHttpServer::stop() {
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(mu_);
-    if (!io_) return;
-    io_->stop();  // handlers in flight finish; no new ones start
+    if (contexts_.empty()) return;
+    guards_.clear();
+    for (auto& context : contexts_) context->stop();  // handlers in flight finish
     threads = std::move(threads_);
   }
   for (auto& t : threads) t.join();
   std::lock_guard lock(mu_);
   beast::error_code ignored;
-  acceptor_->close(ignored);  // no thread runs the io_context any more
+  acceptor_->close(ignored);  // no thread runs an io_context any more
   acceptor_.reset();
-  io_.reset();  // destroys the pending sessions
+  contexts_.clear();  // destroys the pending sessions
   port_ = 0;
 }
 

@@ -28,14 +28,14 @@ inline constexpr const char* kUserId = "pipeline_automation@service";
 
 class FakeCacheView final : public st::verifier::CacheView {
  public:
-  std::vector<std::shared_ptr<const st::verifier::TokenRecord>> tokensWithId(
-      std::string_view tokenId) const override {
-    std::vector<std::shared_ptr<const st::verifier::TokenRecord>> out;
+  st::verifier::TokenRecords tokensWithId(std::string_view tokenId) const override {
+    auto out = std::make_shared<std::vector<std::shared_ptr<const st::verifier::TokenRecord>>>();
     for (const auto& [key, t] : tokens) {
       for (const auto& id : st::verifier::tokenIdIndex(*t)) {
-        if (id == tokenId) out.push_back(t);
+        if (id == tokenId) out->push_back(t);
       }
     }
+    if (out->empty()) return nullptr;
     return out;
   }
   std::shared_ptr<const st::verifier::UserRecord> serviceUser(
