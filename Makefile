@@ -91,11 +91,13 @@ fuzz: deps
 	@hack/install-deps.sh fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) hack/fuzz.sh $(FUZZ_TARGETS)
 
-# Benchmarks print figures (never pass/fail): transport and convergence.
+# Benchmarks print figures (never pass/fail): transport, convergence, verifier.
 BENCH_TOKENS ?= 1000
+BENCH_VERIFIER_TOKENS ?= 10000
 bench: build binaries
 	@if [ -x $(BUILD_DIR)/bin/bench_transport ]; then $(BUILD_DIR)/bin/bench_transport; fi
 	@OPERATOR=$(abspath $(BUILD_DIR))/bin/servicetoken-operator hack/bench-convergence.sh $(BENCH_TOKENS)
+	@BIN_DIR=$(abspath $(BUILD_DIR))/bin hack/bench-verifier.sh $(BENCH_VERIFIER_TOKENS)
 
 # Brings up a local control plane when no KUBECONFIG is set, installs the
 # CRDs, starts the operator, applies examples/ and shows the minted token.
