@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "controller/micro_time.h"
 #include "plugin/commands.h"
+#include "plugin/token_patch.h"
 
 namespace st::plugin {
 
@@ -10,17 +11,11 @@ ctrl::Status requestRotation(ctrl::Writer& client, const ctrl::Clock& clock, con
                              std::ostream& out) {
   const std::string value = ctrl::formatMicroTime(clock.wallNow());
   ctrl::Json patch = {{"metadata", {{"annotations", {{kRotateAnnotation, value}}}}}};
-  auto patched =
-      client.patch(serviceTokenResource(), target.ns, target.name, ctrl::PatchType::kMerge, patch);
-  if (!patched.isOk()) return tokenError(patched.status(), target);
-
-  std::string secret = target.name;
-  if (auto token = decodeServiceToken(*patched); token.isOk()) {
-    secret = token->status.secretName.empty() ? token->secretName() : token->status.secretName;
-  }
+  auto secret = patchServiceToken(client, target, patch);
+  if (!secret.isOk()) return secret.status();
   out << "Requested rotation of servicetoken " << target.name << " in namespace " << target.ns
       << " (" << kRotateAnnotation << "=" << value << ").\n"
-      << "The operator mints a new token into Secret " << secret << "; the previous token stays "
+      << "The operator mints a new token into Secret " << *secret << "; the previous token stays "
       << "there under " << kPreviousTokenKey << " for the grace period.\n"
       << "Follow it with: kubectl servicetoken status " << target.name << " -n " << target.ns
       << "\n";

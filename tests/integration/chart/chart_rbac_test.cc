@@ -91,40 +91,10 @@ class ChartRbac : public ::testing::Test {
     }
   }
 
-  // `kubectl auth can-i --list` as `user` in `ns`, compared with
-  // expected-can-i-<name>.txt regardless of column widths and row order.
   static void expectCanIList(const std::string& user, const std::string& ns,
                              const std::string& name) {
-    SCOPED_TRACE(name);
-    ProcessResult r =
-        sharedControlPlane().kubectl({"auth", "can-i", "--list", "--as", user, "-n", ns});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    const std::string path = testDataDir() + "/expected-can-i-" + name + ".txt";
-    if (std::getenv("ST_UPDATE_EXPECTED") != nullptr) {
-      std::ofstream(path) << "# kubectl auth can-i --list for the operator's ServiceAccount ("
-                          << name << "), compared\n# ignoring column widths and row order. "
-                          << "Regenerate: see tests/integration/chart/chart_rbac_test.cc.\n"
-                          << r.out;
-    }
-    const std::vector<std::string> want = normalisedLines(readFile(path));
-    const std::vector<std::string> got = normalisedLines(r.out);
-    ASSERT_THAT(want, Not(IsEmpty())) << "missing " << path;
-    std::vector<std::string> missing, extra;
-    std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
-                        std::back_inserter(missing));
-    std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
-                        std::back_inserter(extra));
-    EXPECT_THAT(extra, IsEmpty()) << "granted but not in " << path;
-    EXPECT_THAT(missing, IsEmpty()) << "in " << path << " but not granted";
-  }
-
-  // "yes" or "no": may `user` `verb` `resource` (optionally its status) in `ns`?
-  static std::string canI(const std::string& user, const std::string& verb,
-                          const std::string& resource, const std::string& ns, bool status = false) {
-    std::vector<std::string> args{"auth", "can-i", verb, resource, "--as", user, "-n", ns};
-    if (status) args.push_back("--subresource=status");
-    ProcessResult r = sharedControlPlane().kubectl(args);
-    return r.out.substr(0, r.out.find('\n'));
+    chart::expectCanIList(user, ns, name, "the operator's ServiceAccount",
+                          "tests/integration/chart/chart_rbac_test.cc");
   }
 };
 

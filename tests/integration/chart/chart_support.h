@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <iterator>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -134,6 +136,46 @@ inline std::string readFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// `kubectl auth can-i --list` as `user` in `ns`, compared with
+// expected-can-i-<name>.txt regardless of column widths and row order. With
+// ST_UPDATE_EXPECTED set, the file is rewritten first (`who` names the
+// ServiceAccount in its header) so that an intended RBAC change shows as a diff.
+inline void expectCanIList(const std::string& user, const std::string& ns, const std::string& name,
+                           const std::string& who, const std::string& testFile) {
+  SCOPED_TRACE(name);
+  ProcessResult r =
+      sharedControlPlane().kubectl({"auth", "can-i", "--list", "--as", user, "-n", ns});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::string path = testDataDir() + "/expected-can-i-" + name + ".txt";
+  if (std::getenv("ST_UPDATE_EXPECTED") != nullptr) {
+    std::ofstream(path) << "# kubectl auth can-i --list for " << who << " (" << name
+                        << "), compared\n# ignoring column widths and row order. "
+                        << "Regenerate: see " << testFile << ".\n"
+                        << r.out;
+  }
+  const std::vector<std::string> want = normalisedLines(readFile(path));
+  const std::vector<std::string> got = normalisedLines(r.out);
+  ASSERT_FALSE(want.empty()) << "missing " << path;
+  std::vector<std::string> missing, extra;
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+                      std::back_inserter(extra));
+  EXPECT_TRUE(extra.empty()) << "granted but not in " << path << ": "
+                             << ::testing::PrintToString(extra);
+  EXPECT_TRUE(missing.empty()) << "in " << path << " but not granted: "
+                               << ::testing::PrintToString(missing);
+}
+
+// "yes" or "no": may `user` `verb` `resource` (optionally its status) in `ns`?
+inline std::string canI(const std::string& user, const std::string& verb,
+                        const std::string& resource, const std::string& ns, bool status = false) {
+  std::vector<std::string> args{"auth", "can-i", verb, resource, "--as", user, "-n", ns};
+  if (status) args.push_back("--subresource=status");
+  ProcessResult r = sharedControlPlane().kubectl(args);
+  return r.out.substr(0, r.out.find('\n'));
 }
 
 }  // namespace sttest::chart
