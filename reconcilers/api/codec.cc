@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api/base64.h"
+#include "token/jwt.h"
 #include "token/token_hash.h"
 
 namespace st {
@@ -240,7 +241,7 @@ ctrl::StatusOr<TokenSecret> decodeTokenSecret(const Json& object) {
   const Json* data = top.find("data");
   if (data == nullptr) return secret;
   if (!data->is_object()) return wrongType("data", "an object");
-  auto hashOf = [&](const char* key, std::string& out) -> Status {
+  auto hashOf = [&](const char* key, std::string& out, std::string& kid) -> Status {
     auto it = data->find(key);
     if (it == data->end() || it->is_null()) return Status::ok();
     if (!it->is_string()) return wrongType(std::string("data.") + key, "a string");
@@ -249,10 +250,14 @@ ctrl::StatusOr<TokenSecret> decodeTokenSecret(const Json& object) {
       return Status(Code::kInvalidArgument, std::string("data.") + key + ": not base64");
     SecretString value(std::move(raw).value());
     out = tokenHash(value);
+    kid = jwtKeyId(value.reveal());
     return Status::ok();
   };
-  if (Status s = hashOf(kTokenKey, secret.tokenHash); !s.isOk()) return s;
-  if (Status s = hashOf(kPreviousTokenKey, secret.previousTokenHash); !s.isOk()) return s;
+  if (Status s = hashOf(kTokenKey, secret.tokenHash, secret.kid); !s.isOk()) return s;
+  if (Status s = hashOf(kPreviousTokenKey, secret.previousTokenHash, secret.previousKid);
+      !s.isOk()) {
+    return s;
+  }
   secret.hasExpiresAt = data->contains(kExpiresAtKey);
   return secret;
 }

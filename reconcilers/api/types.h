@@ -177,6 +177,9 @@ struct TokenSecret {
   std::string type;
   std::string tokenHash;          // "sha256:<hex>" of data.token, "" when absent
   std::string previousTokenHash;  // of data["token.previous"], "" when absent
+  // The kid in each token's header (jwtKeyId): which signing key signed it.
+  std::string kid;
+  std::string previousKid;
   bool hasExpiresAt = false;
 };
 

@@ -58,4 +58,17 @@ ctrl::StatusOr<TokenIdentity> BuiltinAuthority::verify(const SecretString& token
   return TokenIdentity{claims->tokenId, claims->subject};
 }
 
+bool BuiltinAuthority::keyRevoked(std::string_view kid) {
+  if (kid.empty()) return false;
+  std::lock_guard lock(mu_);
+  return revoked_.find(kid) != revoked_.end();
+}
+
+void BuiltinAuthority::setKeys(SigningKeyRing keys, std::set<std::string> revoked) {
+  auto ring = std::make_shared<const SigningKeyRing>(std::move(keys));
+  std::lock_guard lock(mu_);
+  keys_ = std::move(ring);
+  revoked_ = std::set<std::string, std::less<>>(revoked.begin(), revoked.end());
+}
+
 }  // namespace st

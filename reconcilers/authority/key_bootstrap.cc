@@ -12,6 +12,18 @@ using ctrl::Code;
 using ctrl::Json;
 
 ctrl::StatusOr<SigningKeyRing> ringFromSecret(const Json& secret) {
+  auto data = keySecretData(secret);
+  if (!data.isOk()) return data.status();
+  return SigningKeyRing::fromSecretData(*data);
+}
+
+Json labels() {
+  return {{kManagedByLabel, kManagedByValue}, {"app.kubernetes.io/name", "servicetoken-operator"}};
+}
+
+}  // namespace
+
+ctrl::StatusOr<SecretData> keySecretData(const Json& secret) {
   SecretData data;
   if (!secret.contains("data") || !secret["data"].is_object()) {
     return ctrl::Status(Code::kInvalidArgument, "the signing-key Secret has no data");
@@ -25,14 +37,8 @@ ctrl::StatusOr<SigningKeyRing> ringFromSecret(const Json& secret) {
     }
     data.emplace(k, SecretString(std::move(raw).value()));
   }
-  return SigningKeyRing::fromSecretData(data);
+  return data;
 }
-
-Json labels() {
-  return {{kManagedByLabel, kManagedByValue}, {"app.kubernetes.io/name", "servicetoken-operator"}};
-}
-
-}  // namespace
 
 ctrl::StatusOr<SigningKeyRing> loadOrCreateSigningKeys(ctrl::Client& client,
                                                        const KeyBootstrapOptions& o) {

@@ -21,6 +21,10 @@ struct KeyBootstrapOptions {
   KeyAlgorithm algorithm = KeyAlgorithm::kEd25519;
 };
 
+// The signing-key Secret's data, base64-decoded. Errors: InvalidArgument
+// (no data, a value that is not base64), naming the data key, never a value.
+ctrl::StatusOr<SecretData> keySecretData(const ctrl::Json& secret);
+
 // Reads the key ring from its Secret, creating the Secret with a new key when
 // absent. Errors: Forbidden/Unavailable from the API; InvalidArgument when
 // the Secret exists but holds no usable key (it is never overwritten).

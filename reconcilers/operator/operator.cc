@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "authority/builtin_authority.h"
 #include "authority/key_bootstrap.h"
+#include "authority/key_rotator.h"
 #include "controller/controller.h"
 #include "controller/event_recorder.h"
 #include "controller/informer.h"
@@ -23,11 +24,20 @@ namespace st {
 template <typename T>
 using Informer = ctrl::MultiNamespaceInformer<T>;
 
+// What the operator caches of its signing-key Secret: nothing but metadata.
+struct KeySecretMeta {
+  ctrl::ObjectMeta meta;
+};
+
 struct Operator::Impl {
   OperatorOptions options;
   OperatorDeps deps;
   ctrl::Clock* clock = nullptr;
-  std::unique_ptr<TokenAuthority> authority;
+  std::unique_ptr<BuiltinAuthority> authority;
+  std::unique_ptr<ctrl::TokenBucket> remintPacer;
+  // The key Secret's metadata only (never its keys): its changes poke the rotator.
+  std::shared_ptr<ctrl::Informer<KeySecretMeta>> keySecret;
+  std::shared_ptr<KeyRotator> rotator;
   std::unique_ptr<TokenMetrics> metrics;
   std::shared_ptr<Informer<ServiceToken>> tokens;
   std::shared_ptr<Informer<ServiceUser>> users;
@@ -95,6 +105,9 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
                                                *deps.random)
           : std::make_unique<BuiltinAuthority>(std::move(ring).value(), authorityOptions);
   impl->metrics = std::make_unique<TokenMetrics>(*ctrl::metricsRegistry());
+  impl->remintPacer = std::make_unique<ctrl::TokenBucket>(
+      clock, options.signingKeyRemintsPerSecond,
+      std::max(1, static_cast<int>(options.signingKeyRemintsPerSecond)));
 
   // Informers: custom resources fully, Secrets only with our label.
   ctrl::ReflectorOptions tokenWatch;
@@ -157,7 +170,8 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
                                        impl->authority.get(),
                                        impl->events.get(),
                                        &clock,
-                                       impl->metrics.get()};
+                                       impl->metrics.get(),
+                                       impl->remintPacer.get()};
   ctrl::ControllerOptions tokenOptions;
   tokenOptions.name = "servicetoken";
   tokenOptions.workers = options.workers;
@@ -225,8 +239,52 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
                                   .onDelete = onUser});
   if (!status.isOk()) return status;
 
+  // Signing-key rotation: leader-only, woken when the key Secret changes (a
+  // rotate-signing-key request) and by its own schedule.
+  ctrl::ReflectorOptions keyWatch;
+  keyWatch.resource = ctrl::resources::secret();
+  keyWatch.ns = options.ns;
+  keyWatch.fieldSelector = "metadata.name=" + options.signingKeySecret;
+  impl->keySecret = std::make_shared<ctrl::Informer<KeySecretMeta>>(
+      client, client, keyWatch,
+      [](const ctrl::Json& o) -> ctrl::StatusOr<KeySecretMeta> {
+        auto m = ctrl::decodeObjectMetaOf(o);
+        if (!m.isOk()) return m.status();
+        return KeySecretMeta{std::move(m).value()};
+      },
+      clock);
+  KeyRotatorOptions rotatorOptions;
+  rotatorOptions.keys = keyOptions;
+  rotatorOptions.interval = options.signingKeyRotationInterval;
+  rotatorOptions.publishDelay = options.signingKeyPublishDelay;
+  Informer<TokenSecret>* secretInformer = impl->secrets.get();
+  KeyRotatorDeps rotatorDeps;
+  rotatorDeps.client = writer;
+  rotatorDeps.clock = &clock;
+  rotatorDeps.secrets = &impl->secrets->store();
+  rotatorDeps.secretsSynced = [secretInformer] { return secretInformer->hasSynced(); };
+  rotatorDeps.authority = impl->authority.get();
+  rotatorDeps.onRevoked = [&tc, secretInformer](const std::set<std::string>& kids) {
+    // The tokens whose Secret holds a token a withdrawn key signed: their
+    // reconcile re-mints them (paced by the reconciler).
+    for (const auto& s : secretInformer->store().list()) {
+      if (!kids.contains(s->kid)) continue;
+      auto it = s->meta.labels.find(kTokenLabel);
+      if (it != s->meta.labels.end()) tc.enqueue(s->meta.namespace_, it->second);
+    }
+  };
+  impl->rotator = std::make_shared<KeyRotator>(std::move(rotatorOptions), std::move(rotatorDeps));
+  KeyRotator* rotator = impl->rotator.get();
+  status = impl->keySecret->addEventHandler(
+      {.onAdd = [rotator](const auto&) { rotator->poke(); },
+       .onUpdate = [rotator](const auto&, const auto&) { rotator->poke(); },
+       .onDelete = [rotator](const auto&) { rotator->poke(); }});
+  if (!status.isOk()) return status;
+
   impl->manager->add(impl->tokens);
   impl->manager->add(impl->users);
+  impl->manager->add(impl->keySecret);
+  impl->manager->add(impl->rotator);
   impl->manager->add(impl->secrets);
   impl->manager->add(std::shared_ptr<ctrl::Runnable>(impl->events), nullptr);
   impl->manager->add(impl->tokenController);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "policy/lifetime.h"
+
 namespace st {
 namespace {
 
@@ -32,6 +34,27 @@ ctrl::Status checkWatchNamespaces(const std::vector<std::string>& namespaces) {
     }
     if (!seen.insert(ns).second) return invalid("\"" + ns + "\" is given twice");
   }
+  return ctrl::Status::ok();
+}
+
+// A duration flag ("90d", "5m", "1d12h"; "0" when `zeroAllowed`).
+ctrl::Status parseKeyDuration(const char* flag, const std::string& text, bool zeroAllowed,
+                              std::chrono::seconds& out) {
+  if (text == "0") {
+    if (zeroAllowed) {
+      out = std::chrono::seconds::zero();
+      return ctrl::Status::ok();
+    }
+  }
+  auto parsed = parseDuration(text);
+  if (!parsed.isOk()) {
+    return ctrl::Status(ctrl::Code::kInvalidArgument,
+                        std::string(flag) + ": " + parsed.status().message());
+  }
+  if (parsed->count() <= 0 && !zeroAllowed) {
+    return ctrl::Status(ctrl::Code::kInvalidArgument, std::string(flag) + ": must be positive");
+  }
+  out = *parsed;
   return ctrl::Status::ok();
 }
 
@@ -97,6 +120,20 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--jwks-configmap", o.jwksConfigMap, "ConfigMap publishing the JWKS")
       ->capture_default_str();
+  std::string rotationInterval = "90d";
+  std::string publishDelay = "5m";
+  app.add_option("--signing-key-rotation-interval", rotationInterval,
+                 "How long a signing key signs before the next one takes over, e.g. 90d or "
+                 "2160h; 0 rotates only on request (kubectl servicetoken rotate-signing-key)")
+      ->capture_default_str();
+  app.add_option("--signing-key-publish-delay", publishDelay,
+                 "How long a new signing key is in the JWKS before it signs, so verifiers "
+                 "that cache the JWKS know it first")
+      ->capture_default_str();
+  app.add_option("--signing-key-remints-per-second", o.signingKeyRemintsPerSecond,
+                 "Re-mints per second after rotate-signing-key --retire-old withdrew a key")
+      ->check(CLI::Range(0.1, 1000.0))
+      ->capture_default_str();
   app.add_option("--graceful-shutdown-timeout", o.gracefulShutdownSeconds,
                  "Seconds to wait for work in flight on SIGTERM")
       ->check(CLI::Range(1, 600));
@@ -123,6 +160,22 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
     }
   }
   if (auto s = checkWatchNamespaces(o.watchNamespaces); !s.isOk()) return s;
+  if (auto s = parseKeyDuration("--signing-key-rotation-interval", rotationInterval, true,
+                                o.signingKeyRotationInterval);
+      !s.isOk()) {
+    return s;
+  }
+  if (auto s = parseKeyDuration("--signing-key-publish-delay", publishDelay, true,
+                                o.signingKeyPublishDelay);
+      !s.isOk()) {
+    return s;
+  }
+  if (o.signingKeyRotationInterval.count() > 0 &&
+      o.signingKeyRotationInterval <= o.signingKeyPublishDelay) {
+    return ctrl::Status(ctrl::Code::kInvalidArgument,
+                        "--signing-key-rotation-interval: must be longer than "
+                        "--signing-key-publish-delay");
+  }
   if (!o.metricsSecure && !o.metricsCertDir.empty()) {
     return ctrl::Status(ctrl::Code::kInvalidArgument,
                         "--metrics-cert-dir: needs --metrics-secure (the default)");

@@ -1,6 +1,7 @@
 // The servicetoken-operator command line (PRODUCT.md §6).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,13 @@ struct OperatorOptions {
   std::string signingKeySecret = "servicetoken-signing-keys";
   std::string signingAlgorithm = "EdDSA";  // or ES256
   std::string jwksConfigMap = "servicetoken-jwks";
+  // Signing-key rotation (authority/key_rotation_policy.h): the active key
+  // signs for this long (0: only on request), and a new key is in the JWKS
+  // for publishDelay before it signs.
+  std::chrono::seconds signingKeyRotationInterval = std::chrono::hours(24 * 90);
+  std::chrono::seconds signingKeyPublishDelay = std::chrono::minutes(5);
+  // Re-mints after retire-old, per second (a token bucket of this burst).
+  double signingKeyRemintsPerSecond = 10;
   int gracefulShutdownSeconds = 30;
   // When set: GET this URL, exit 0 on 2xx, and do nothing else (probe.h).
   std::string probeUrl;

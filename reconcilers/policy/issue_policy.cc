@@ -31,6 +31,8 @@ const char* triggerReasonName(TriggerReason reason) {
       return "ManualRotation";
     case TriggerReason::kRenewalDue:
       return "RenewalDue";
+    case TriggerReason::kSigningKeyRetired:
+      return "SigningKeyRetired";
   }
   return "Unknown";
 }
@@ -99,6 +101,13 @@ std::optional<Trigger> manualRotation(const IssuingInput& in) {
       "Rotation was requested with the " + std::string(kRotateAnnotation) + " annotation"};
 }
 
+std::optional<Trigger> signingKeyRetired(const IssuingInput& in) {
+  if (!in.signingKeyRevoked) return std::nullopt;
+  return Trigger{TriggerReason::kSigningKeyRetired,
+                 "The signing key of the token was withdrawn (rotate-signing-key --retire-old); "
+                 "a token signed by the new key replaces it"};
+}
+
 std::optional<Trigger> renewalDue(const IssuingInput& in) {
   if (!in.renewalTime || in.now < *in.renewalTime) return std::nullopt;
   return Trigger{TriggerReason::kRenewalDue, "The token reached its renewal time"};
@@ -106,7 +115,7 @@ std::optional<Trigger> renewalDue(const IssuingInput& in) {
 
 const std::vector<IssuePolicy>& issuePolicies() {
   static const std::vector<IssuePolicy> chain{secretTampered, serviceUserReplaced, specChanged,
-                                              manualRotation, renewalDue};
+                                              manualRotation, signingKeyRetired, renewalDue};
   return chain;
 }
 

@@ -22,6 +22,9 @@ struct IssuingInput {
   std::string serviceUserUid;                 // the ServiceUser's UID now ("" for Personal)
   bool forged = false;  // the Secret's token did not verify as ours (secret_view.h)
   ctrl::WallTime now{};
+  // The Secret's token was signed by a key withdrawn with retire-old
+  // (authority/key_rotation_policy.h).
+  bool signingKeyRevoked = false;
 };
 
 // Why a token is minted. Compared as values, named once (triggerReasonName).
@@ -34,6 +37,11 @@ enum class TriggerReason {
   kSpecChanged,          // a field the token carries changed
   kManualRotation,       // the rotate annotation has a new value
   kRenewalDue,           // the schedule
+  // The key that signed the token was withdrawn (retire-old): the token no
+  // longer verifies, so it is replaced at once and not kept as previous. An
+  // operator asked for it: never counted by the mint-rate guard; paced by
+  // the reconciler instead. Keep last (metrics iterate up to it).
+  kSigningKeyRetired,
 };
 
 // PascalCase, as used in conditions, events and metrics.
@@ -57,6 +65,7 @@ std::optional<Trigger> secretTampered(const IssuingInput& in);
 std::optional<Trigger> serviceUserReplaced(const IssuingInput& in);
 std::optional<Trigger> specChanged(const IssuingInput& in);
 std::optional<Trigger> manualRotation(const IssuingInput& in);
+std::optional<Trigger> signingKeyRetired(const IssuingInput& in);
 std::optional<Trigger> renewalDue(const IssuingInput& in);
 
 // The chain in order of precedence.

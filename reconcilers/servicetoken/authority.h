@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/types.h"
 #include "controller/clock.h"
@@ -50,6 +51,11 @@ class TokenAuthority {
   // Internal on a crypto failure. Messages never contain key material.
   // Thread-safe.
   virtual ctrl::StatusOr<IssuedToken> mint(const MintRequest& request) = 0;
+  // Whether `kid` names a signing key this authority withdrew (signing-key
+  // rotation with retire-old): a token it signed no longer verifies and is
+  // re-minted. False for "" and for kids it never heard of (a key newer than
+  // this process's view is not a withdrawn one). Thread-safe.
+  virtual bool keyRevoked(std::string_view /*kid*/) { return false; }
 };
 
 }  // namespace st

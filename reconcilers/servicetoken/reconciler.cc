@@ -27,6 +27,9 @@ using std::chrono::seconds;
 
 const auto kLog = ctrl::log::named("servicetoken");
 
+// When a re-mint the pacer refused is tried again.
+constexpr std::chrono::seconds kRemintRetry{1};
+
 ctrl::ObjectRef refOf(const ServiceToken& t) {
   return {"ServiceToken", kApiVersion, t.meta.namespace_,
           t.meta.name,    t.meta.uid,  t.meta.resourceVersion};
@@ -210,8 +213,18 @@ ServiceTokenReconciler::Decision ServiceTokenReconciler::decide(const ServiceTok
   IssuingInput in{&t,        g.secret.secret.get(), specHash(t.spec),
                   g.renewal, g.subject.userUid,     g.secret.forged,
                   now};
+  in.signingKeyRevoked = g.secret.secret && d_.authority->keyRevoked(g.secret.secret->kid);
   d.trigger = evaluateIssuePolicies(in);
   if (!d.trigger) return d;
+
+  // Re-mints after a key was withdrawn come for every token at once: paced,
+  // so the API server sees a bounded write rate. They are not automatic (an
+  // operator asked), so the mint-rate guard neither counts nor refuses them.
+  if (d.trigger->reason == TriggerReason::kSigningKeyRetired && d_.remintPacer != nullptr &&
+      !d_.remintPacer->tryTake()) {
+    d.retryAt = now + kRemintRetry;
+    return d;
+  }
 
   // A spec change (a new generation) or a new rotate request is a human acting.
   const bool specMoved = t.status.observedGeneration != t.meta.generation;
@@ -282,7 +295,8 @@ ServiceTokenReconciler::Acted ServiceTokenReconciler::act(const ServiceToken& t,
         a.retryAt.reset();
         if (isAutomatic(d.trigger->reason)) {
           a.automaticMints = recordAutomaticMint(d.automaticMints, now);
-        } else if (d.trigger->reason != TriggerReason::kInitial) {
+        } else if (d.trigger->reason != TriggerReason::kInitial &&
+                   d.trigger->reason != TriggerReason::kSigningKeyRetired) {
           a.automaticMints.clear();  // a human asked: count afresh
         }
         if (out.secret) {
@@ -495,6 +509,12 @@ void ServiceTokenReconciler::announce(const ServiceToken& t, const Gathered& g, 
       case TriggerReason::kServiceUserReplaced:
         d_.events->event(refOf(t), ctrl::EventType::kWarning, "SecretRecreated", "IssueToken",
                          trigger.message + " (token " + a.tokenId + ", revision " + rev + ")");
+        break;
+      case TriggerReason::kSigningKeyRetired:
+        d_.events->event(refOf(t), ctrl::EventType::kNormal, "SigningKeyRetired", "IssueToken",
+                         "Re-minted as token " + a.tokenId + " (revision " + rev +
+                             ") with the new signing key: the key that signed the previous "
+                             "token was withdrawn");
         break;
       case TriggerReason::kSpecChanged:
       case TriggerReason::kManualRotation:

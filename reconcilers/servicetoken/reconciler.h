@@ -40,6 +40,7 @@
 #include "controller/clock.h"
 #include "controller/controller.h"
 #include "controller/event_recorder.h"
+#include "controller/rate_limiter.h"
 #include "controller/store.h"
 #include "servicetoken/authority.h"
 #include "servicetoken/display_names.h"
@@ -65,6 +66,9 @@ struct ServiceTokenReconcilerDeps {
   ctrl::EventRecorder* events = nullptr;
   ctrl::Clock* clock = nullptr;
   TokenMetrics* metrics = nullptr;
+  // Paces re-mints after a signing key was withdrawn (TriggerReason::
+  // kSigningKeyRetired); null: unpaced.
+  ctrl::TokenBucket* remintPacer = nullptr;
 };
 
 class ServiceTokenReconciler final : public ctrl::Reconciler {

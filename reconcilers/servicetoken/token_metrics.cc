@@ -82,8 +82,8 @@ TokenMetrics::TokenMetrics(prometheus::Registry& r)
   // Every counter exists from the start at 0, for every reason (as
   // controller-runtime does for its results): rate() and dashboards see a
   // series before the first event, and an alert can tell "none" from "not
-  // exported". The reasons run from kInitial to kRenewalDue, the last one.
-  for (int i = 0; i <= static_cast<int>(TriggerReason::kRenewalDue); ++i) {
+  // exported". The reasons run from kInitial to kSigningKeyRetired, the last one.
+  for (int i = 0; i <= static_cast<int>(TriggerReason::kSigningKeyRetired); ++i) {
     const std::string reason = triggerReasonName(static_cast<TriggerReason>(i));
     impl_->mints.Add({{"reason", reason}});
     impl_->errors.Add({{"reason", reason}});

@@ -178,4 +178,14 @@ StatusOr<TokenClaims> verifyJwt(std::string_view token, const Jwks& keys, ctrl::
   return std::move(claims);
 }
 
+std::string jwtKeyId(std::string_view token) {
+  if (token.size() > kMaxTokenBytes) return "";
+  const size_t dot = token.find('.');
+  if (dot == std::string_view::npos) return "";
+  auto header = decodeSegment(token.substr(0, dot), "header");
+  if (!header.isOk()) return "";
+  const std::string* kid = stringMember(*header, "kid");
+  return kid == nullptr ? "" : *kid;
+}
+
 }  // namespace st

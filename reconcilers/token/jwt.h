@@ -42,6 +42,12 @@ struct MintedToken {
 ctrl::StatusOr<MintedToken> mintToken(TokenClaims claims, const SigningKey& key,
                                       RandomSource& random);
 
+// The `kid` of a token's header, read without verifying anything: which key
+// claims to have signed it (public information, never the token itself).
+// "" when the token is larger than kMaxTokenBytes, has no header segment,
+// or the header is not a bounded JSON object with a string `kid`.
+std::string jwtKeyId(std::string_view token);
+
 struct VerifyOptions {
   // Tolerated clock skew for `exp`.
   std::chrono::seconds leeway{0};

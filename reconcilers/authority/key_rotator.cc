@@ -1,0 +1,210 @@
+#include "authority/key_rotator.h"
+
+#include <algorithm>
+
+#include "api/base64.h"
+#include "controller/log.h"
+#include "controller/object_meta.h"
+#include "controller/resource.h"
+#include "servicetoken/issued_state.h"
+
+namespace st {
+namespace {
+
+using ctrl::Code;
+using ctrl::Json;
+using ctrl::WallTime;
+
+const auto kLog = ctrl::log::named("signing-keys");
+
+std::optional<WallTime> parseTime(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  auto t = ctrl::parseRfc3339(s);
+  return t.isOk() ? std::optional<WallTime>(*t) : std::nullopt;
+}
+
+std::string annotation(const Json& object, const char* key) {
+  const Json* meta = object.contains("metadata") ? &object["metadata"] : nullptr;
+  if (meta == nullptr || !meta->contains("annotations")) return "";
+  const Json& annotations = (*meta)["annotations"];
+  if (!annotations.is_object()) return "";
+  auto it = annotations.find(key);
+  return it != annotations.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string joined(const std::vector<std::string>& kids) {
+  std::string out;
+  for (const std::string& kid : kids) out += (out.empty() ? "" : ",") + kid;
+  return out;
+}
+
+bool isRingEntry(const std::string& key) {
+  return key == kActiveKidKey || key == kRingRecordKey || key.ends_with(kPemKeySuffix);
+}
+
+std::set<std::string> revokedKids(const KeyRingRecord& record) {
+  std::set<std::string> out;
+  for (const auto& [kid, at] : record.revoked) out.insert(kid);
+  return out;
+}
+
+}  // namespace
+
+std::set<std::string> kidsInUse(const ctrl::Store<TokenSecret>& secrets, WallTime now) {
+  std::set<std::string> kids;
+  for (const auto& secret : secrets.list()) {
+    const IssuedState issued = readIssuedState(*secret);
+    if (!secret->kid.empty() && (!issued.expiresAt || *issued.expiresAt > now)) {
+      kids.insert(secret->kid);
+    }
+    if (secret->previousKid.empty()) continue;
+    // Without a readable grace period or expiry, the previous token counts
+    // as in use: keeping a public key longer is the safe mistake.
+    auto until = issued.previous ? parseTime(issued.previous->retainedUntil) : std::nullopt;
+    auto expires = issued.previous ? parseTime(issued.previous->expiresAt) : std::nullopt;
+    if ((!until || *until > now) && (!expires || *expires > now)) kids.insert(secret->previousKid);
+  }
+  return kids;
+}
+
+KeyRotator::KeyRotator(KeyRotatorOptions options, KeyRotatorDeps deps)
+    : options_(std::move(options)), deps_(std::move(deps)) {
+  if (!deps_.generate) {
+    const KeyAlgorithm alg = options_.keys.algorithm;
+    deps_.generate = [alg] { return SigningKey::generate(alg); };
+  }
+}
+
+void KeyRotator::poke() {
+  {
+    std::lock_guard lock(mu_);
+    poked_ = true;
+  }
+  cv_.notify_all();
+}
+
+ctrl::Status KeyRotator::start(std::stop_token stop) {
+  std::stop_callback wake(stop, [this] { poke(); });
+  ctrl::Duration backoff = std::chrono::seconds(1);
+  while (!stop.stop_requested()) {
+    {
+      std::lock_guard lock(mu_);
+      poked_ = false;
+    }
+    ctrl::Duration wait = options_.resync;
+    auto next = step();
+    if (next.isOk()) {
+      backoff = std::chrono::seconds(1);
+      const auto until = std::chrono::duration_cast<ctrl::Duration>(
+          *next - deps_.clock->wallNow());
+      wait = std::clamp(until, ctrl::Duration::zero(), options_.resync);
+    } else {
+      kLog.error(next.status(), "Failed to reconcile the signing keys",
+                 {{"Secret", options_.keys.ns + "/" + options_.keys.secretName}});
+      wait = backoff;
+      backoff = std::min<ctrl::Duration>(backoff * 2, std::chrono::seconds(30));
+    }
+    if (wait == ctrl::Duration::zero()) continue;
+    std::unique_lock lock(mu_);
+    deps_.clock->waitUntil(lock, cv_, deps_.clock->now() + wait,
+                           [&] { return poked_ || stop.stop_requested(); });
+  }
+  return ctrl::Status::ok();
+}
+
+ctrl::StatusOr<WallTime> KeyRotator::step() {
+  const KeyBootstrapOptions& o = options_.keys;
+  const std::string where = o.ns + "/" + o.secretName;
+  const WallTime now = deps_.clock->wallNow();
+
+  // 1. Read.
+  auto secret = deps_.client->get(ctrl::resources::secret(), o.ns, o.secretName);
+  if (!secret.isOk()) return secret.status().withContext("reading Secret " + where);
+  auto data = keySecretData(*secret);
+  if (!data.isOk()) return data.status();
+  auto ring = SigningKeyRing::fromSecretData(*data);
+  if (!ring.isOk()) return ring.status();
+  KeyRingRecord stored;
+  if (auto it = data->find(std::string(kRingRecordKey)); it != data->end()) {
+    auto parsed = parseRingRecord(it->second.reveal());
+    if (!parsed.isOk()) return parsed.status();
+    stored = std::move(parsed).value();
+  }
+  auto meta = ctrl::decodeObjectMetaOf(*secret);
+  if (!meta.isOk()) return meta.status();
+  const WallTime since =
+      meta->creationTimestamp == WallTime{} ? now : meta->creationTimestamp;
+  KeyRingState state{*ring, normaliseRecord(stored, *ring, since)};
+  deps_.authority->setKeys(state.ring, revokedKids(state.record));
+
+  // 2. Publish what the Secret holds.
+  if (auto s = publishJwks(*deps_.client, o, state.ring); !s.isOk()) {
+    return s.withContext("publishing the JWKS");
+  }
+
+  // 3. Gather, 4. decide.
+  RotationInput in;
+  in.activeKid = state.ring.active().kid();
+  in.record = state.record;
+  in.now = now;
+  in.interval = options_.interval;
+  in.publishDelay = options_.publishDelay;
+  if (deps_.secrets != nullptr && (!deps_.secretsSynced || deps_.secretsSynced())) {
+    in.kidsInUse = kidsInUse(*deps_.secrets, now);
+  }
+  in.request = annotation(*secret, kRotateSigningKeyAnnotation);
+  in.retireOld = annotation(*secret, kRetireOldAnnotation) == "true";
+  in.maxKeys = SigningKeyRing::kMaxKeys;
+  const RotationDecision decision = decideKeyRotation(in);
+  const WallTime later = decision.wakeAt.value_or(now + options_.resync);
+  if (!decision.changes()) return later;
+
+  auto changed = applyKeyRotation(state, decision, now, deps_.generate);
+  if (!changed.isOk()) return changed.status().withContext("rotating the signing keys");
+  auto newData = toSecretData(*changed);
+  if (!newData.isOk()) return newData.status();
+  Json encoded = Json::object();
+  if ((*secret)["data"].is_object()) {
+    for (const auto& [k, v] : (*secret)["data"].items()) {
+      if (!isRingEntry(k)) encoded[k] = v;  // not ours: kept as it is
+    }
+  }
+  for (const auto& [k, v] : *newData) encoded[k] = base64Encode(v.reveal());
+  Json updated = *secret;  // carries metadata.resourceVersion: the compare-and-swap
+  updated["data"] = std::move(encoded);
+  auto written = deps_.client->update(ctrl::resources::secret(), o.ns, updated);
+  if (!written.isOk()) {
+    if (written.status().code() == Code::kConflict) {
+      kLog.info("Lost a race to rotate the signing keys; reading them again", {{"Secret", where}});
+      return now;
+    }
+    return written.status().withContext("updating Secret " + where);
+  }
+
+  // 5. Publish, then sign.
+  std::vector<std::string> created;
+  for (const auto& [kid, times] : changed->record.keys) {
+    if (!state.record.keys.contains(kid)) created.push_back(kid);
+  }
+  std::vector<std::string> withdrawn;
+  for (const auto& [kid, at] : changed->record.revoked) {
+    if (!state.record.revoked.contains(kid)) withdrawn.push_back(kid);
+  }
+  kLog.info("Rotated signing keys", {{"Secret", where},
+                                     {"reason", decision.message},
+                                     {"activeKid", changed->ring.active().kid()},
+                                     {"created", joined(created)},
+                                     {"promoted", decision.promote},
+                                     {"dropped", joined(decision.drop)},
+                                     {"revoked", joined(withdrawn)}});
+  if (auto s = publishJwks(*deps_.client, o, changed->ring); !s.isOk()) {
+    return s.withContext("publishing the JWKS");
+  }
+  deps_.authority->setKeys(changed->ring, revokedKids(changed->record));
+  if (!withdrawn.empty() && deps_.onRevoked) {
+    deps_.onRevoked(std::set<std::string>(withdrawn.begin(), withdrawn.end()));
+  }
+  return now;
+}
+
+}  // namespace st
