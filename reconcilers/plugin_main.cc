@@ -65,6 +65,11 @@ int main(int argc, char** argv) {
     case plugin::Command::kRevoke:
       result = plugin::revokeToken(*client, target, std::cout);
       break;
+    case plugin::Command::kRotateSigningKey:
+      result = plugin::requestSigningKeyRotation(
+          *client, ctrl::RealClock::instance(), {args.operatorNamespace, args.signingKeySecret},
+          args.retireOld, std::cout);
+      break;
   }
   std::cout.flush();
   if (!result.isOk()) return fail(result);

@@ -41,6 +41,12 @@ inline constexpr const char* kPreviousRetainedUntilAnnotation =
 // for: who holds a display name, and whether the user was replaced since.
 inline constexpr const char* kDisplayNameAnnotation = "servicetoken.dev/display-name";
 inline constexpr const char* kServiceUserUidAnnotation = "servicetoken.dev/service-user-uid";
+// Set by `kubectl servicetoken rotate-signing-key` on the operator's
+// signing-key Secret: a new value asks for one signing-key rotation;
+// retire-old "true" makes it a compromise rotation, which withdraws every
+// old key at once (authority/key_rotation_policy.h).
+inline constexpr const char* kRotateSigningKeyAnnotation = "servicetoken.dev/rotate-signing-key";
+inline constexpr const char* kRetireOldAnnotation = "servicetoken.dev/retire-old";
 
 // The Secret type, fixed in code (never taken from user input).
 inline constexpr const char* kSecretType = "servicetoken.dev/token";

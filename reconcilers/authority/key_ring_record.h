@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 
+#include "api/types.h"
 #include "authority/key_rotation_policy.h"
 #include "controller/status.h"
 #include "token/key_store.h"
@@ -22,11 +23,6 @@ namespace st {
 
 inline constexpr std::string_view kRingRecordKey = "ring.json";
 inline constexpr size_t kMaxRingRecordBytes = 16 * 1024;
-// Set by `kubectl servicetoken rotate-signing-key` on the key Secret: a new
-// value asks for one rotation; retire-old "true" makes it a compromise
-// rotation (key_rotation_policy.h).
-inline constexpr const char* kRotateSigningKeyAnnotation = "servicetoken.dev/rotate-signing-key";
-inline constexpr const char* kRetireOldAnnotation = "servicetoken.dev/retire-old";
 
 // Parses ring.json. Errors: InvalidArgument naming the field at fault
 // (larger than kMaxRingRecordBytes, not JSON, a time that is not RFC 3339).

@@ -7,7 +7,8 @@ namespace st::plugin {
 ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
   ParsedArgs parsed;
   PluginArgs& a = parsed.args;
-  CLI::App app{"Inspect, download, rotate and revoke ServiceTokens (servicetoken.dev)",
+  CLI::App app{"Inspect, download, rotate and revoke ServiceTokens (servicetoken.dev), and "
+               "rotate the operator's signing key",
                "kubectl servicetoken"};
   // Set before adding subcommands (inherited): global flags may follow the command.
   app.fallthrough();
@@ -38,6 +39,20 @@ ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
       "revoke", "Revoke the token for good: spec.revoked=true (cannot be undone)");
   revoke->add_option("NAME", a.name, "The ServiceToken")->required();
 
+  CLI::App* rotateKey = app.add_subcommand(
+      "rotate-signing-key",
+      "Ask the operator to rotate its token-signing key now (admins: needs patch on the key "
+      "Secret)");
+  rotateKey->add_flag("--retire-old", a.retireOld,
+                      "A compromise: withdraw the old keys from the JWKS at once and re-mint "
+                      "every token they signed");
+  rotateKey->add_option("--operator-namespace", a.operatorNamespace,
+                        "The operator's namespace, where its signing-key Secret is")
+      ->capture_default_str();
+  rotateKey->add_option("--signing-key-secret", a.signingKeySecret,
+                        "The signing-key Secret (the operator's --signing-key-secret)")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -53,6 +68,8 @@ ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
     a.command = Command::kRotate;
   } else if (revoke->parsed()) {
     a.command = Command::kRevoke;
+  } else if (rotateKey->parsed()) {
+    a.command = Command::kRotateSigningKey;
   } else {
     a.command = Command::kStatus;
   }

@@ -3,6 +3,8 @@
 //   kubectl servicetoken download NAME [--output-dir DIR] [--force]
 //   kubectl servicetoken rotate NAME
 //   kubectl servicetoken revoke NAME
+//   kubectl servicetoken rotate-signing-key [--retire-old]
+//       [--operator-namespace NS] [--signing-key-secret NAME]
 // with --kubeconfig, --context and -n/--namespace accepted before or after
 // the command (kubectl hands everything after the plugin name to the plugin).
 #pragma once
@@ -13,7 +15,7 @@
 
 namespace st::plugin {
 
-enum class Command { kStatus, kDownload, kRotate, kRevoke };
+enum class Command { kStatus, kDownload, kRotate, kRevoke, kRotateSigningKey };
 
 struct PluginArgs {
   Command command = Command::kStatus;
@@ -23,6 +25,9 @@ struct PluginArgs {
   std::string ns;               // "" = the context's namespace, else "default"
   std::string outputDir = ".";  // download
   bool force = false;           // download
+  bool retireOld = false;       // rotate-signing-key
+  std::string operatorNamespace = "servicetoken-system";     // rotate-signing-key
+  std::string signingKeySecret = "servicetoken-signing-keys";  // rotate-signing-key
 };
 
 struct ParsedArgs {

@@ -1,5 +1,5 @@
 // The kubectl-servicetoken commands (PRODUCT.md §1 "Copy / Download", §6):
-// status, download, rotate and revoke. Each is a function over the API client and an
+// status, download, rotate, revoke and rotate-signing-key. Each is a function over the API client and an
 // output stream, so tests drive them with an in-memory client;
 // plugin_main.cc only parses flags and builds the client.
 //
@@ -60,5 +60,21 @@ ctrl::Status requestRotation(ctrl::Writer& client, const ctrl::Clock& clock, con
 // verifiers refuse it. Revoking a revoked token is not an error. Errors:
 // tokenError() of the PATCH.
 ctrl::Status revokeToken(ctrl::Writer& client, const Target& target, std::ostream& out);
+
+struct SigningKeyTarget {
+  std::string ns = "servicetoken-system";  // the operator's namespace
+  std::string secret = "servicetoken-signing-keys";
+};
+
+// Asks the operator for one signing-key rotation: sets the annotation
+// servicetoken.dev/rotate-signing-key on the key Secret to clock.wallNow()
+// (RFC 3339, microseconds) with a JSON merge patch, and
+// servicetoken.dev/retire-old to "true" when `retireOld` (else removes it),
+// then prints what follows. Needs `patch` on that Secret, nothing else: the
+// keys are never read. Errors: NotFound naming the Secret and the flag to
+// use; other errors of the PATCH with the server's message.
+ctrl::Status requestSigningKeyRotation(ctrl::Writer& client, const ctrl::Clock& clock,
+                                       const SigningKeyTarget& target, bool retireOld,
+                                       std::ostream& out);
 
 }  // namespace st::plugin
