@@ -2,6 +2,7 @@
 
 #include "api/base64.h"
 #include "api/types.h"
+#include "authority/key_ring_record.h"
 #include "controller/log.h"
 #include "controller/resource.h"
 
@@ -41,7 +42,8 @@ ctrl::StatusOr<SecretData> keySecretData(const Json& secret) {
 }
 
 ctrl::StatusOr<SigningKeyRing> loadOrCreateSigningKeys(ctrl::Client& client,
-                                                       const KeyBootstrapOptions& o) {
+                                                       const KeyBootstrapOptions& o,
+                                                       ctrl::WallTime now) {
   const auto& secrets = ctrl::resources::secret();
   auto existing = client.get(secrets, o.ns, o.secretName);
   if (existing.isOk()) return ringFromSecret(*existing);
@@ -50,7 +52,8 @@ ctrl::StatusOr<SigningKeyRing> loadOrCreateSigningKeys(ctrl::Client& client,
   }
   auto ring = SigningKeyRing::generate(o.algorithm);
   if (!ring.isOk()) return ring.status();
-  auto data = ring->toSecretData();
+  if (now == ctrl::WallTime{}) now = std::chrono::system_clock::now();
+  auto data = toSecretData(KeyRingState{*ring, normaliseRecord({}, *ring, now)});
   if (!data.isOk()) return data.status();
   Json encoded = Json::object();
   for (const auto& [k, v] : *data) encoded[k] = base64Encode(v.reveal());

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "controller/client.h"
+#include "controller/clock.h"
 #include "controller/status.h"
 #include "token/key_store.h"
 
@@ -26,10 +27,12 @@ struct KeyBootstrapOptions {
 ctrl::StatusOr<SecretData> keySecretData(const ctrl::Json& secret);
 
 // Reads the key ring from its Secret, creating the Secret with a new key when
-// absent. Errors: Forbidden/Unavailable from the API; InvalidArgument when
+// absent (with its history, ring.json: created and activated at `now`;
+// the epoch means the system clock's now). Errors: Forbidden/Unavailable from the API; InvalidArgument when
 // the Secret exists but holds no usable key (it is never overwritten).
 ctrl::StatusOr<SigningKeyRing> loadOrCreateSigningKeys(ctrl::Client& client,
-                                                       const KeyBootstrapOptions& options);
+                                                       const KeyBootstrapOptions& options,
+                                                       ctrl::WallTime now = {});
 
 // Creates or updates the ConfigMap (key jwks.json) with the ring's public
 // keys; writes nothing when it is already current.

@@ -132,8 +132,11 @@ ctrl::StatusOr<WallTime> KeyRotator::step() {
   }
   auto meta = ctrl::decodeObjectMetaOf(*secret);
   if (!meta.isOk()) return meta.status();
-  const WallTime since =
-      meta->creationTimestamp == WallTime{} ? now : meta->creationTimestamp;
+  // A Secret written before rotation existed: its key signs since the Secret
+  // was created (never later than now, whatever the clocks say).
+  const WallTime since = meta->creationTimestamp == WallTime{}
+                             ? now
+                             : std::min(now, meta->creationTimestamp);
   KeyRingState state{*ring, normaliseRecord(stored, *ring, since)};
   deps_.authority->setKeys(state.ring, revokedKids(state.record));
 

@@ -93,7 +93,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   keyOptions.jwksConfigMap = options.jwksConfigMap;
   keyOptions.algorithm =
       options.signingAlgorithm == "ES256" ? KeyAlgorithm::kEs256 : KeyAlgorithm::kEd25519;
-  auto ring = loadOrCreateSigningKeys(client, keyOptions);
+  auto ring = loadOrCreateSigningKeys(client, keyOptions, clock.wallNow());
   if (!ring.isOk()) return ring.status().withContext("loading signing keys");
   if (auto s = publishJwks(client, keyOptions, *ring); !s.isOk()) {
     return s.withContext("publishing the JWKS");
