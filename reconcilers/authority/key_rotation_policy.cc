@@ -63,6 +63,9 @@ RotationDecision decideKeyRotation(const RotationInput& in) {
   }
 
   collectDrops(in, d);
+  if (!d.drop.empty() || !d.forgetRevoked.empty()) {
+    d.message = "No stored unexpired token needs the dropped keys or carries the forgotten kids";
+  }
 
   auto active = in.record.keys.find(in.activeKid);
   const WallTime activeSince = active == in.record.keys.end()
