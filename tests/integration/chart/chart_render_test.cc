@@ -161,7 +161,9 @@ TEST_F(ChartRender, DeploymentRunsTheOperatorAsSpecified) {
                     "--metrics-secure=true", "--health-probe-bind-address=:8081",
                     "--log-format=json", "--signing-algorithm=EdDSA",
                     "--signing-key-secret=servicetoken-signing-keys",
-                    "--jwks-configmap=servicetoken-jwks"}));
+                    "--jwks-configmap=servicetoken-jwks",
+                    "--signing-key-rotation-interval=90d", "--signing-key-publish-delay=5m",
+                    "--signing-key-remints-per-second=10"}));
   for (const std::string& arg : stringsOf(c["args"])) {
     EXPECT_THAT(arg, Not(HasSubstr("--metrics-cert-dir"))) << "self-signed by default";
   }
