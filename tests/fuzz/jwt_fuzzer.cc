@@ -3,7 +3,8 @@
 // base64url decoder on the input and on each segment. Properties: no crash;
 // malformed tokens are InvalidArgument and refused ones Unauthorized; base64url
 // decoding accepts exactly the canonical encoding (decode then encode gives
-// the input back).
+// the input back); the header's kid read without verifying (st::jwtKeyId)
+// is never longer than the input and is the kid of every accepted token.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.leeway = std::chrono::seconds(60);
   options.issuer = "https://servicetoken.example";
   options.audience = "https://api.example";
+  const std::string kid = st::jwtKeyId(token);
+  check(kid.size() <= token.size(), "jwtKeyId returned more than its input");
   auto claims = st::verifyJwt(token, stfuzz::fixtureJwks(), now, options);
   if (!claims.isOk()) {
     const ctrl::Code code = claims.status().code();
@@ -52,5 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   check(claims->issuer == options.issuer && claims->audience == options.audience,
         "verifyJwt accepted a token for another issuer or audience");
+  check(stfuzz::fixtureJwks().find(kid) != nullptr,
+        "jwtKeyId did not name the key of an accepted token");
   return 0;
 }

@@ -117,6 +117,39 @@ TEST(OperatorOptions, CertificateDirectoryWithoutSecureMetricsIsAnError) {
   EXPECT_THAT(parsed.status().message(), HasSubstr("--metrics-cert-dir"));
 }
 
+TEST(OperatorOptions, SigningKeyRotationDefaultsToNinetyDaysAndFiveMinutes) {
+  auto parsed = parse({});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.signingKeyRotationInterval, std::chrono::hours(24 * 90));
+  EXPECT_EQ(parsed->options.signingKeyPublishDelay, std::chrono::minutes(5));
+  EXPECT_EQ(parsed->options.signingKeyRemintsPerSecond, 10);
+}
+
+TEST(OperatorOptions, SigningKeyRotationFlagsParseDurationsAndZero) {
+  auto parsed = parse({"--signing-key-rotation-interval=30d", "--signing-key-publish-delay=1h",
+                       "--signing-key-remints-per-second=2.5"});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.signingKeyRotationInterval, std::chrono::hours(24 * 30));
+  EXPECT_EQ(parsed->options.signingKeyPublishDelay, std::chrono::hours(1));
+  EXPECT_EQ(parsed->options.signingKeyRemintsPerSecond, 2.5);
+  auto off = parse({"--signing-key-rotation-interval=0"});
+  ASSERT_TRUE(off.isOk()) << off.status().toString();
+  EXPECT_EQ(off->options.signingKeyRotationInterval.count(), 0);
+}
+
+TEST(OperatorOptions, BadSigningKeyRotationFlagsAreRejectedNamingTheFlag) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--signing-key-rotation-interval=soon"},
+                                             {"--signing-key-publish-delay=-5m"},
+                                             {"--signing-key-rotation-interval=1h",
+                                              "--signing-key-publish-delay=2h"},
+                                             {"--signing-key-remints-per-second=0"}}) {
+    auto parsed = parse(args);
+    ASSERT_FALSE(parsed.isOk()) << args[0];
+    EXPECT_THAT(parsed.status().message(), HasSubstr("--signing-key-")) << args[0];
+  }
+}
+
 TEST(OperatorOptions, HelpNamesTheMetricsFlags) {
   auto parsed = parse({"--help"});
   ASSERT_TRUE(parsed.isOk());

@@ -121,6 +121,17 @@ TEST_F(IssuePolicyTest, EachDistinctRotateValueTriggersOnce) {
   EXPECT_EQ(reason(), "ManualRotation");
 }
 
+TEST_F(IssuePolicyTest, ATokenOfAWithdrawnKeyIsRemintedBeforeItsRenewalAndNotKeptAsPrevious) {
+  in_.signingKeyRevoked = true;
+  EXPECT_EQ(reason(), "SigningKeyRetired");
+  in_.renewalTime = in_.now;  // the more specific reason wins
+  EXPECT_EQ(reason(), "SigningKeyRetired");
+  EXPECT_FALSE(isAutomatic(TriggerReason::kSigningKeyRetired)) << "counted by the mint guard";
+  EXPECT_FALSE(keepsPreviousToken(TriggerReason::kSigningKeyRetired));
+  in_.signingKeyRevoked = false;
+  EXPECT_EQ(reason(), "RenewalDue");
+}
+
 TEST_F(IssuePolicyTest, RenewalIsDueAtTheRenewalTimeNotBefore) {
   in_.renewalTime = in_.now + std::chrono::seconds(1);
   EXPECT_EQ(reason(), "");

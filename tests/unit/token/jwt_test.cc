@@ -92,6 +92,18 @@ TEST_P(JwtTest, HeaderNamesAlgorithmKidAndType) {
   }
 }
 
+TEST_P(JwtTest, KeyIdIsReadFromTheHeaderWithoutVerifying) {
+  const std::string token = sign(sttest::sampleClaims());
+  EXPECT_EQ(st::jwtKeyId(token), key_->kid());
+  EXPECT_EQ(st::jwtKeyId(token.substr(0, token.find('.'))), "") << "no header segment";
+  EXPECT_EQ(st::jwtKeyId(""), "");
+  EXPECT_EQ(st::jwtKeyId("!!!." + token.substr(token.find('.') + 1)), "");
+  // A header without a kid, and one whose kid is not a string.
+  EXPECT_EQ(st::jwtKeyId("eyJhbGciOiJFZERTQSJ9.e30.sig"), "");            // {"alg":"EdDSA"}
+  EXPECT_EQ(st::jwtKeyId("eyJhbGciOiJFZERTQSIsImtpZCI6MX0.e30.sig"), "");  // "kid":1
+  EXPECT_EQ(st::jwtKeyId(std::string(st::kMaxTokenBytes + 1, 'a')), "") << "larger than the limit";
+}
+
 TEST_P(JwtTest, NeverExpiringTokenHasNoExpAndStaysValid) {
   st::TokenClaims claims = sttest::sampleClaims();
   claims.expiresAt.reset();
