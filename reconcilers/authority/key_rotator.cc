@@ -112,6 +112,20 @@ ctrl::Status KeyRotator::start(std::stop_token stop) {
   return ctrl::Status::ok();
 }
 
+void KeyRotator::install(const KeyRingState& state) {
+  std::set<std::string> revoked = revokedKids(state.record);
+  deps_.authority->setKeys(state.ring, revoked);
+  // Withdrawn kids this process has not acted on yet (just withdrawn, or
+  // found at start or on becoming leader, e.g. after a restart in the middle
+  // of the re-mints): have their tokens looked at.
+  std::set<std::string> news;
+  for (const std::string& kid : revoked) {
+    if (!installedRevoked_.contains(kid)) news.insert(kid);
+  }
+  installedRevoked_ = std::move(revoked);
+  if (!news.empty() && deps_.onRevoked) deps_.onRevoked(news);
+}
+
 ctrl::StatusOr<WallTime> KeyRotator::step() {
   const KeyBootstrapOptions& o = options_.keys;
   const std::string where = o.ns + "/" + o.secretName;
@@ -138,7 +152,7 @@ ctrl::StatusOr<WallTime> KeyRotator::step() {
                              ? now
                              : std::min(now, meta->creationTimestamp);
   KeyRingState state{*ring, normaliseRecord(stored, *ring, since)};
-  deps_.authority->setKeys(state.ring, revokedKids(state.record));
+  install(state);
 
   // 2. Publish what the Secret holds.
   if (auto s = publishJwks(*deps_.client, o, state.ring); !s.isOk()) {
@@ -203,10 +217,7 @@ ctrl::StatusOr<WallTime> KeyRotator::step() {
   if (auto s = publishJwks(*deps_.client, o, changed->ring); !s.isOk()) {
     return s.withContext("publishing the JWKS");
   }
-  deps_.authority->setKeys(changed->ring, revokedKids(changed->record));
-  if (!withdrawn.empty() && deps_.onRevoked) {
-    deps_.onRevoked(std::set<std::string>(withdrawn.begin(), withdrawn.end()));
-  }
+  install(*changed);
   return now;
 }
 

@@ -14,7 +14,9 @@
 //     rotate; the loser re-reads and decides again;
 //  5. after a successful write publishes the new JWKS, gives the authority
 //     the new ring, and, when keys were withdrawn, asks for the tokens they
-//     signed to be reconciled (onRevoked), which re-mints them, paced.
+//     signed to be reconciled (onRevoked), which re-mints them, paced. The
+//     first pass does the same for kids withdrawn earlier (a restart or a
+//     new leader in the middle of the re-mints).
 // Log lines name kids, never key material.
 #pragma once
 
@@ -77,8 +79,13 @@ class KeyRotator final : public ctrl::Runnable {
   void poke();
 
  private:
+  // Gives the authority `state`'s ring and withdrawn kids; calls onRevoked
+  // for the withdrawn kids it had not been given before.
+  void install(const KeyRingState& state);
+
   KeyRotatorOptions options_;
   KeyRotatorDeps deps_;
+  std::set<std::string> installedRevoked_;  // only step() touches it
   std::mutex mu_;
   std::condition_variable cv_;
   bool poked_ = false;
