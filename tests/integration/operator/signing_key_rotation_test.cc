@@ -231,5 +231,46 @@ TEST_F(KeyRotationTest, RetireOldWithdrawsTheOldKeyAtOnceAndReMintsEveryTokenExa
   }
 }
 
+// A restart in the middle of the re-mints: the new process finds the
+// withdrawn kid in the key Secret's history and re-mints the rest, each
+// token still exactly once.
+TEST_F(KeyRotationTest, ReMintsAfterRetireOldResumeAfterARestart) {
+  h_.options().signingKeyRemintsPerSecond = 0.1;  // a burst of 1, then one per 10 (fake) seconds
+  h_.start();
+  h_.apply(serviceUser("keys", "Keys"));
+  const std::vector<std::string> names{"resume-0", "resume-1", "resume-2"};
+  std::map<std::string, int64_t> revisions;
+  for (const std::string& name : names) {
+    applyToken(name);
+    revisions[name] = h_.revision(name);
+  }
+  const std::string oldKid = activeKid();
+  ProcessResult r =
+      runProcess({std::string(ST_BINARY_DIR) + "/bin/kubectl-servicetoken", "--kubeconfig",
+                  h_.plane().kubeconfig(), "rotate-signing-key", "--retire-old"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto reminted = [&] {
+    int n = 0;
+    for (const std::string& name : names) n += h_.revision(name) > revisions[name] ? 1 : 0;
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return reminted() == 1; })) << "the first re-mint never came";
+  h_.stop();
+  EXPECT_EQ(reminted(), 1) << "re-mints beyond the burst without time passing";
+  ASSERT_TRUE(ringRecord().revoked.contains(oldKid));
+
+  h_.start();  // a new process: a full bucket again, and the withdrawn kid from the Secret
+  for (int i = 0; i < 30 && reminted() < int(names.size()); ++i) {
+    h_.advance(seconds(10) + std::chrono::milliseconds(5));
+    eventually([&] { return reminted() == int(names.size()); }, std::chrono::seconds(2));
+  }
+  ASSERT_EQ(reminted(), int(names.size())) << "the re-mints did not resume after the restart";
+  for (int i = 0; i < 3; ++i) h_.advance(minutes(1));
+  for (const std::string& name : names) {
+    EXPECT_TRUE(eventually([&] { return kidOf(name) == activeKid(); })) << name;
+    EXPECT_EQ(h_.revision(name), revisions[name] + 1) << name << " was not re-minted exactly once";
+  }
+}
+
 }  // namespace
 }  // namespace sttest
