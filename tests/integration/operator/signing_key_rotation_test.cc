@@ -15,6 +15,7 @@
 #include "api/base64.h"
 #include "api/types.h"
 #include "authority/key_ring_record.h"
+#include "authority/key_rotator.h"
 #include "controller/object_meta.h"
 #include "operator_harness.h"
 #include "subprocess.h"
@@ -270,6 +271,59 @@ TEST_F(KeyRotationTest, ReMintsAfterRetireOldResumeAfterARestart) {
     EXPECT_TRUE(eventually([&] { return kidOf(name) == activeKid(); })) << name;
     EXPECT_EQ(h_.revision(name), revisions[name] + 1) << name << " was not re-minted exactly once";
   }
+}
+
+// Two replicas deciding on the same key Secret at once: the second write
+// carries a stale resourceVersion and the API server refuses it, so exactly
+// one next key is created; the loser reads again and has nothing to do.
+TEST_F(KeyRotationTest, TwoRotatorsRacingOnOneSecretCreateOneKey) {
+  ASSERT_EQ(h_.kubectl({"create", "namespace", "keys-cas"}).exitCode, 0);
+  st::KeyRotatorOptions options;
+  options.keys.ns = "keys-cas";
+  options.interval = 10 * kDay;
+  options.publishDelay = minutes(5);
+  auto ring = st::loadOrCreateSigningKeys(h_.api(), options.keys, h_.clock().wallNow());
+  ASSERT_TRUE(ring.isOk()) << ring.status().toString();
+  st::BuiltinAuthority authorityA(*ring, {});
+  st::BuiltinAuthority authorityB(*ring, {});
+  // A writes through the recording client; B through the plain one.
+  st::KeyRotatorDeps depsA;
+  depsA.client = &h_.client();
+  depsA.clock = &h_.clock();
+  depsA.authority = &authorityA;
+  st::KeyRotatorDeps depsB = depsA;
+  depsB.client = &h_.api();
+  depsB.authority = &authorityB;
+  st::KeyRotator a(options, depsA);
+  st::KeyRotator b(options, depsB);
+  h_.advance(10 * kDay - minutes(5));
+
+  int raced = 0;
+  h_.client().setFault([&](const std::string& verb, const std::string& plural,
+                           const std::string&) {
+    if (verb == "update" && plural == "secrets" && raced++ == 0) {
+      // B decides and writes between A's read and A's write.
+      auto next = b.step();
+      EXPECT_TRUE(next.isOk()) << next.status().toString();
+    }
+    return ctrl::Status::ok();
+  });
+  auto first = a.step();
+  ASSERT_TRUE(first.isOk()) << first.status().toString();
+  EXPECT_EQ(raced, 1) << "A never tried to write";
+  auto again = a.step();  // A reads B's result: nothing left to do
+  ASSERT_TRUE(again.isOk()) << again.status().toString();
+  EXPECT_EQ(raced, 1) << "A wrote again after losing the race";
+
+  auto secret = h_.api().get(ctrl::resources::secret(), "keys-cas", options.keys.secretName);
+  ASSERT_TRUE(secret.isOk());
+  int pems = 0;
+  for (const auto& [k, v] : (*secret)["data"].items()) pems += k.ends_with(".pem") ? 1 : 0;
+  EXPECT_EQ(pems, 2) << "both replicas created a next key";
+  auto record = st::parseRingRecord(decoded(*secret, "ring.json"));
+  ASSERT_TRUE(record.isOk());
+  EXPECT_EQ(record->keys.size(), 2u);
+  EXPECT_FALSE(st::nextKeyId(*record).empty());
 }
 
 }  // namespace
