@@ -66,9 +66,9 @@ int main(int argc, char** argv) {
       result = plugin::revokeToken(*client, target, std::cout);
       break;
     case plugin::Command::kRotateSigningKey:
-      result = plugin::requestSigningKeyRotation(
-          *client, ctrl::RealClock::instance(), {args.operatorNamespace, args.signingKeySecret},
-          args.retireOld, std::cout);
+      result = plugin::requestSigningKeyRotation(*client, ctrl::RealClock::instance(),
+                                                 {args.operatorNamespace, args.signingKeySecret},
+                                                 args.retireOld, std::cout);
       break;
   }
   std::cout.flush();

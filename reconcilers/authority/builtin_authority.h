@@ -1,8 +1,7 @@
 // The built-in token authority: signs JWTs (PRODUCT.md §4) with the active key
-// of the operator's signing-key ring (which the key rotator may replace). Claims: iss, sub, name, email, iat, exp
-// (absent for Never), jti (128 random bits from OpenSSL's CSPRNG), token_use,
-// scope (scim or api), aud (the configured audience; for SCIM-only tokens
-// scimAudience() of it).
+// of the operator's signing-key ring (which the key rotator may replace). Claims: iss, sub, name,
+// email, iat, exp (absent for Never), jti (128 random bits from OpenSSL's CSPRNG), token_use, scope
+// (scim or api), aud (the configured audience; for SCIM-only tokens scimAudience() of it).
 #pragma once
 
 #include <memory>

@@ -28,8 +28,8 @@ ctrl::StatusOr<SecretData> keySecretData(const ctrl::Json& secret);
 
 // Reads the key ring from its Secret, creating the Secret with a new key when
 // absent (with its history, ring.json: created and activated at `now`;
-// the epoch means the system clock's now). Errors: Forbidden/Unavailable from the API; InvalidArgument when
-// the Secret exists but holds no usable key (it is never overwritten).
+// the epoch means the system clock's now). Errors: Forbidden/Unavailable from the API;
+// InvalidArgument when the Secret exists but holds no usable key (it is never overwritten).
 ctrl::StatusOr<SigningKeyRing> loadOrCreateSigningKeys(ctrl::Client& client,
                                                        const KeyBootstrapOptions& options,
                                                        ctrl::WallTime now = {});

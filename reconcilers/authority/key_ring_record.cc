@@ -51,8 +51,8 @@ StatusOr<KeyRingRecord> parseRingRecord(std::string_view text) {
       auto c = timeField(*created, field + ".created");
       if (!c.isOk()) return c.status();
       times.created = *c;
-      for (auto [name, slot] : {std::pair{"activated", &times.activated},
-                                std::pair{"retired", &times.retired}}) {
+      for (auto [name, slot] :
+           {std::pair{"activated", &times.activated}, std::pair{"retired", &times.retired}}) {
         auto it = entry.find(name);
         if (it == entry.end() || it->is_null()) continue;
         auto t = timeField(*it, field + "." + name);

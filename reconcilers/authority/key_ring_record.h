@@ -46,8 +46,8 @@ using KeyGenerator = std::function<ctrl::StatusOr<SigningKey>()>;
 // `generate`. Errors: those of `generate`, InvalidArgument when the result
 // would break the ring's invariants (too many keys).
 ctrl::StatusOr<KeyRingState> applyKeyRotation(const KeyRingState& state,
-                                              const RotationDecision& decision,
-                                              ctrl::WallTime now, const KeyGenerator& generate);
+                                              const RotationDecision& decision, ctrl::WallTime now,
+                                              const KeyGenerator& generate);
 
 // The Secret data for `state`: the ring's entries plus ring.json.
 ctrl::StatusOr<SecretData> toSecretData(const KeyRingState& state);

@@ -65,14 +65,14 @@ struct RotationInput {
 };
 
 struct RotationDecision {
-  bool createNext = false;   // generate a key: published now, signing later
-  std::string promote;       // this (next) kid signs from now; the active one retires
-  bool replaceAll = false;   // retire-old: a fresh key signs now, every other is revoked
-  std::vector<std::string> drop;           // retired keys no stored token needs
+  bool createNext = false;        // generate a key: published now, signing later
+  std::string promote;            // this (next) kid signs from now; the active one retires
+  bool replaceAll = false;        // retire-old: a fresh key signs now, every other is revoked
+  std::vector<std::string> drop;  // retired keys no stored token needs
   std::vector<std::string> forgetRevoked;  // revoked kids no stored token carries
   std::string honour;                      // the request value to record as acted on
   std::optional<ctrl::WallTime> wakeAt;    // when to look again at the latest
-  std::string message;  // why, a human sentence ("" when nothing happens)
+  std::string message;                     // why, a human sentence ("" when nothing happens)
 
   bool changes() const {
     return createNext || !promote.empty() || replaceAll || !drop.empty() ||

@@ -95,8 +95,7 @@ ctrl::Status KeyRotator::start(std::stop_token stop) {
     auto next = step();
     if (next.isOk()) {
       backoff = std::chrono::seconds(1);
-      const auto until = std::chrono::duration_cast<ctrl::Duration>(
-          *next - deps_.clock->wallNow());
+      const auto until = std::chrono::duration_cast<ctrl::Duration>(*next - deps_.clock->wallNow());
       wait = std::clamp(until, ctrl::Duration::zero(), options_.resync);
     } else {
       kLog.error(next.status(), "Failed to reconcile the signing keys",
@@ -148,9 +147,8 @@ ctrl::StatusOr<WallTime> KeyRotator::step() {
   if (!meta.isOk()) return meta.status();
   // A Secret written before rotation existed: its key signs since the Secret
   // was created (never later than now, whatever the clocks say).
-  const WallTime since = meta->creationTimestamp == WallTime{}
-                             ? now
-                             : std::min(now, meta->creationTimestamp);
+  const WallTime since =
+      meta->creationTimestamp == WallTime{} ? now : std::min(now, meta->creationTimestamp);
   KeyRingState state{*ring, normaliseRecord(stored, *ring, since)};
   install(state);
 

@@ -7,9 +7,10 @@ namespace st::plugin {
 ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
   ParsedArgs parsed;
   PluginArgs& a = parsed.args;
-  CLI::App app{"Inspect, download, rotate and revoke ServiceTokens (servicetoken.dev), and "
-               "rotate the operator's signing key",
-               "kubectl servicetoken"};
+  CLI::App app{
+      "Inspect, download, rotate and revoke ServiceTokens (servicetoken.dev), and "
+      "rotate the operator's signing key",
+      "kubectl servicetoken"};
   // Set before adding subcommands (inherited): global flags may follow the command.
   app.fallthrough();
   app.require_subcommand(1);
@@ -46,11 +47,13 @@ ctrl::StatusOr<ParsedArgs> parseArgs(int argc, const char* const* argv) {
   rotateKey->add_flag("--retire-old", a.retireOld,
                       "A compromise: withdraw the old keys from the JWKS at once and re-mint "
                       "every token they signed");
-  rotateKey->add_option("--operator-namespace", a.operatorNamespace,
-                        "The operator's namespace, where its signing-key Secret is")
+  rotateKey
+      ->add_option("--operator-namespace", a.operatorNamespace,
+                   "The operator's namespace, where its signing-key Secret is")
       ->capture_default_str();
-  rotateKey->add_option("--signing-key-secret", a.signingKeySecret,
-                        "The signing-key Secret (the operator's --signing-key-secret)")
+  rotateKey
+      ->add_option("--signing-key-secret", a.signingKeySecret,
+                   "The signing-key Secret (the operator's --signing-key-secret)")
       ->capture_default_str();
 
   try {

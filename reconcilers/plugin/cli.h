@@ -26,7 +26,7 @@ struct PluginArgs {
   std::string outputDir = ".";  // download
   bool force = false;           // download
   bool retireOld = false;       // rotate-signing-key
-  std::string operatorNamespace = "servicetoken-system";     // rotate-signing-key
+  std::string operatorNamespace = "servicetoken-system";       // rotate-signing-key
   std::string signingKeySecret = "servicetoken-signing-keys";  // rotate-signing-key
 };
 

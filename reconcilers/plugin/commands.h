@@ -1,7 +1,7 @@
 // The kubectl-servicetoken commands (PRODUCT.md §1 "Copy / Download", §6):
-// status, download, rotate, revoke and rotate-signing-key. Each is a function over the API client and an
-// output stream, so tests drive them with an in-memory client;
-// plugin_main.cc only parses flags and builds the client.
+// status, download, rotate, revoke and rotate-signing-key. Each is a function over the API client
+// and an output stream, so tests drive them with an in-memory client; plugin_main.cc only parses
+// flags and builds the client.
 //
 // Every command returns OK or an error whose message is meant for the user
 // as is (see target.h for the NotFound wording); exitCodeFor() maps it to the

@@ -115,7 +115,7 @@ std::optional<Trigger> renewalDue(const IssuingInput& in) {
 
 const std::vector<IssuePolicy>& issuePolicies() {
   static const std::vector<IssuePolicy> chain{secretTampered, serviceUserReplaced, specChanged,
-                                              manualRotation, signingKeyRetired, renewalDue};
+                                              manualRotation, signingKeyRetired,   renewalDue};
   return chain;
 }
 

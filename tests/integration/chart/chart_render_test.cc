@@ -51,11 +51,11 @@ class ChartRender : public ::testing::Test {
 TEST_F(ChartRender, DefaultsPassServerSideDryRun) {
   std::vector<Json> objects;
   ASSERT_TRUE(renderAndApply("st", "st-render", {}, /*dryRun=*/true, &objects));
-  EXPECT_THAT(kindsOf(objects),
-              IsSupersetOf({"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
-                            "RoleBinding", "Service", "Deployment", "PodDisruptionBudget",
-                            "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-                            "ConfigMap", "Pod"}));
+  EXPECT_THAT(
+      kindsOf(objects),
+      IsSupersetOf({"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+                    "Service", "Deployment", "PodDisruptionBudget", "ValidatingAdmissionPolicy",
+                    "ValidatingAdmissionPolicyBinding", "ConfigMap", "Pod"}));
   EXPECT_THAT(kindsOf(objects),
               AllOf(Not(Contains("ServiceMonitor")), Not(Contains("PrometheusRule")),
                     Not(Contains("NetworkPolicy"))));
@@ -161,9 +161,8 @@ TEST_F(ChartRender, DeploymentRunsTheOperatorAsSpecified) {
                     "--metrics-secure=true", "--health-probe-bind-address=:8081",
                     "--log-format=json", "--signing-algorithm=EdDSA",
                     "--signing-key-secret=servicetoken-signing-keys",
-                    "--jwks-configmap=servicetoken-jwks",
-                    "--signing-key-rotation-interval=90d", "--signing-key-publish-delay=5m",
-                    "--signing-key-remints-per-second=10"}));
+                    "--jwks-configmap=servicetoken-jwks", "--signing-key-rotation-interval=90d",
+                    "--signing-key-publish-delay=5m", "--signing-key-remints-per-second=10"}));
   for (const std::string& arg : stringsOf(c["args"])) {
     EXPECT_THAT(arg, Not(HasSubstr("--metrics-cert-dir"))) << "self-signed by default";
   }

@@ -95,8 +95,8 @@ class KeyRotationTest : public ::testing::Test {
     if (!retained.empty() && until.isOk() && *until > now) {
       auto previous = st::verifyJwt(decoded(s, "token.previous"), jwks, now);
       if (!previous.isOk() && previous.status().message().find("expired") == std::string::npos) {
-        return ::testing::AssertionFailure() << name << ": its previous token does not verify: "
-                                             << previous.status().message();
+        return ::testing::AssertionFailure()
+               << name << ": its previous token does not verify: " << previous.status().message();
       }
     }
   }
@@ -183,9 +183,10 @@ TEST_F(KeyRotationTest, RetireOldWithdrawsTheOldKeyAtOnceAndReMintsEveryTokenExa
   ASSERT_NE(newKid, oldKid);
   EXPECT_TRUE(published(newKid));
   EXPECT_EQ(jwks().keys().size(), 1u);
-  std::cout << "old key out of the JWKS " << std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::steady_clock::now() - started)
-                                                 .count()
+  std::cout << "old key out of the JWKS "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started)
+                   .count()
             << " ms after the plugin was started\n";
   for (const auto& [name, token] : oldTokens) {
     EXPECT_FALSE(verifies(token)) << name << ": a token of the withdrawn key still verifies";
@@ -299,8 +300,7 @@ TEST_F(KeyRotationTest, TwoRotatorsRacingOnOneSecretCreateOneKey) {
   h_.advance(10 * kDay - minutes(5));
 
   int raced = 0;
-  h_.client().setFault([&](const std::string& verb, const std::string& plural,
-                           const std::string&) {
+  h_.client().setFault([&](const std::string& verb, const std::string& plural, const std::string&) {
     if (verb == "update" && plural == "secrets" && raced++ == 0) {
       // B decides and writes between A's read and A's write.
       auto next = b.step();

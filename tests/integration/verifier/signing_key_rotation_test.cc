@@ -69,9 +69,9 @@ TEST_F(KeyRotationVerifier, AcceptsEveryPublishedKeyAndRefusesWithdrawnOnesAtOnc
 
   // A compromise: every old key is withdrawn; both tokens are refused at
   // once and replaced.
-  ProcessResult r = runProcess({std::string(ST_BINARY_DIR) + "/bin/kubectl-servicetoken",
-                                "--kubeconfig", op_.plane().kubeconfig(), "rotate-signing-key",
-                                "--retire-old"});
+  ProcessResult r =
+      runProcess({std::string(ST_BINARY_DIR) + "/bin/kubectl-servicetoken", "--kubeconfig",
+                  op_.plane().kubeconfig(), "rotate-signing-key", "--retire-old"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(verifier_.waitStatus(before, 401), 401);
   EXPECT_EQ(verifier_.waitStatus(after, 401), 401);

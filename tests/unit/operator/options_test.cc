@@ -138,12 +138,11 @@ TEST(OperatorOptions, SigningKeyRotationFlagsParseDurationsAndZero) {
 }
 
 TEST(OperatorOptions, BadSigningKeyRotationFlagsAreRejectedNamingTheFlag) {
-  for (const std::vector<std::string>& args :
-       std::vector<std::vector<std::string>>{{"--signing-key-rotation-interval=soon"},
-                                             {"--signing-key-publish-delay=-5m"},
-                                             {"--signing-key-rotation-interval=1h",
-                                              "--signing-key-publish-delay=2h"},
-                                             {"--signing-key-remints-per-second=0"}}) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--signing-key-rotation-interval=soon"},
+           {"--signing-key-publish-delay=-5m"},
+           {"--signing-key-rotation-interval=1h", "--signing-key-publish-delay=2h"},
+           {"--signing-key-remints-per-second=0"}}) {
     auto parsed = parse(args);
     ASSERT_FALSE(parsed.isOk()) << args[0];
     EXPECT_THAT(parsed.status().message(), HasSubstr("--signing-key-")) << args[0];

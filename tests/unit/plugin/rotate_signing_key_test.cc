@@ -18,12 +18,12 @@ namespace {
 using ::testing::HasSubstr;
 
 ctrl::Json keySecret() {
-  return {{"apiVersion", "v1"},
-          {"kind", "Secret"},
-          {"metadata",
-           {{"name", "servicetoken-signing-keys"},
-            {"annotations", {{kRetireOldAnnotation, "true"}}}}},
-          {"data", {{"active-kid", "YQ=="}}}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"metadata",
+       {{"name", "servicetoken-signing-keys"}, {"annotations", {{kRetireOldAnnotation, "true"}}}}},
+      {"data", {{"active-kid", "YQ=="}}}};
 }
 
 TEST(RotateSigningKeyTest, RetireOldSetsBothAnnotationsAndLeavesTheKeysAlone) {

@@ -99,7 +99,7 @@ TEST_P(JwtTest, KeyIdIsReadFromTheHeaderWithoutVerifying) {
   EXPECT_EQ(st::jwtKeyId(""), "");
   EXPECT_EQ(st::jwtKeyId("!!!." + token.substr(token.find('.') + 1)), "");
   // A header without a kid, and one whose kid is not a string.
-  EXPECT_EQ(st::jwtKeyId("eyJhbGciOiJFZERTQSJ9.e30.sig"), "");            // {"alg":"EdDSA"}
+  EXPECT_EQ(st::jwtKeyId("eyJhbGciOiJFZERTQSJ9.e30.sig"), "");             // {"alg":"EdDSA"}
   EXPECT_EQ(st::jwtKeyId("eyJhbGciOiJFZERTQSIsImtpZCI6MX0.e30.sig"), "");  // "kid":1
   EXPECT_EQ(st::jwtKeyId(std::string(st::kMaxTokenBytes + 1, 'a')), "") << "larger than the limit";
 }
