@@ -7,7 +7,8 @@
 //   active-kid   the kid that signs new tokens
 //   <kid>.pem    one PKCS#8 PEM private key per kid (kid = RFC 7638
 //                thumbprint, base64url, so it is a valid data key)
-// Other data keys are ignored (room for later key-rotation metadata).
+// Other data keys are ignored here; `ring.json` holds the keys' history
+// (authority/key_ring_record.h).
 #pragma once
 
 #include <map>

@@ -120,6 +120,28 @@ TEST(Codec, TokenSecretKeepsOnlyHashesOfTheValues) {
   EXPECT_THAT(bad.status().message(), Not(HasSubstr("%%%")));
 }
 
+TEST(Codec, TokenSecretKnowsWhichKeySignedEachToken) {
+  // Headers only matter here: {"alg":"EdDSA","kid":"k-new"} and {..."kid":"k-old"}.
+  const std::string current = "eyJhbGciOiJFZERTQSIsImtpZCI6ImstbmV3In0.e30.sig";
+  const std::string previous = "eyJhbGciOiJFZERTQSIsImtpZCI6Imstb2xkIn0.e30.sig";
+  Json secret = {
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"metadata", {{"name", "af"}, {"namespace", "data"}}},
+      {"data", {{"token", base64Encode(current)}, {"token.previous", base64Encode(previous)}}}};
+  auto s = decodeTokenSecret(secret);
+  ASSERT_TRUE(s.isOk()) << s.status().toString();
+  EXPECT_EQ(s->kid, "k-new");
+  EXPECT_EQ(s->previousKid, "k-old");
+
+  secret["data"]["token"] = base64Encode("not a jwt");
+  secret["data"].erase("token.previous");
+  auto plain = decodeTokenSecret(secret);
+  ASSERT_TRUE(plain.isOk());
+  EXPECT_EQ(plain->kid, "");
+  EXPECT_EQ(plain->previousKid, "");
+}
+
 TEST(Base64, RoundTripsAllPaddingLengths) {
   for (const std::string& s :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
