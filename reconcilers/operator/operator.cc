@@ -110,16 +110,20 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
       std::max(1, static_cast<int>(options.signingKeyRemintsPerSecond)));
 
   // Informers: custom resources fully, Secrets only with our label.
+  const ctrl::Duration watchIdle = std::chrono::seconds(options.watchIdleTimeoutSeconds);
   ctrl::ReflectorOptions tokenWatch;
   tokenWatch.resource = serviceTokenResource();
+  tokenWatch.watchIdleTimeout = watchIdle;
   impl->tokens = std::make_shared<Informer<ServiceToken>>(
       client, client, tokenWatch, options.watchNamespaces, decodeServiceToken, clock);
   ctrl::ReflectorOptions userWatch;
   userWatch.resource = serviceUserResource();
+  userWatch.watchIdleTimeout = watchIdle;
   impl->users = std::make_shared<Informer<ServiceUser>>(
       client, client, userWatch, options.watchNamespaces, decodeServiceUser, clock);
   ctrl::ReflectorOptions secretWatch;
   secretWatch.resource = ctrl::resources::secret();
+  secretWatch.watchIdleTimeout = watchIdle;
   secretWatch.labelSelector =
       std::string(kManagedByLabel) + "=" + kManagedByValue + "," + kTokenLabel;
   impl->secrets = std::make_shared<Informer<TokenSecret>>(

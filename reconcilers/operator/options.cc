@@ -137,6 +137,11 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
   app.add_option("--graceful-shutdown-timeout", o.gracefulShutdownSeconds,
                  "Seconds to wait for work in flight on SIGTERM")
       ->check(CLI::Range(1, 600));
+  app.add_option("--watch-idle-timeout", o.watchIdleTimeoutSeconds,
+                 "Seconds a watch may deliver neither event nor bookmark before it is dropped as "
+                 "half-open and resumed (kube-apiserver bookmarks about once a minute); 0 never")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
   app.add_option("--probe", o.probeUrl,
                  "Only GET this http:// URL and exit 0 on a 2xx answer (for `helm test`)");
   try {

@@ -44,6 +44,9 @@ struct OperatorOptions {
   // Re-mints after retire-old, per second (a token bucket of this burst).
   double signingKeyRemintsPerSecond = 10;
   int gracefulShutdownSeconds = 30;
+  // A watch that delivers no event and no bookmark for this long is dropped
+  // as half-open and resumed on a new connection; 0 never drops one.
+  int watchIdleTimeoutSeconds = 180;
   // When set: GET this URL, exit 0 on 2xx, and do nothing else (probe.h).
   std::string probeUrl;
 };

@@ -107,8 +107,8 @@ struct ProxiedRun {
   ProxiedRun(E2eCluster& cluster, std::string name, int n)
       : c(cluster), ns(std::move(name)), tokens(n), rngSeed(seed()) {}
 
-  // Returns "" or what failed.
-  std::string start() {
+  // Returns "" or what failed. `extraArgs` go to the operator.
+  std::string start(const std::vector<std::string>& extraArgs = {}) {
     if (!c.error().empty()) return c.error();
     if (!c.ensureNamespace(ns)) return "creating namespace " + ns;
     auto started =
@@ -128,7 +128,9 @@ struct ProxiedRun {
       if (!out) return "writing " + path;
     }
     chmod(path.c_str(), 0600);
-    op = &c.startOperator("operator", {"--workers", "8"}, path);
+    std::vector<std::string> args{"--workers", "8"};
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    op = &c.startOperator("operator", args, path);
     ProcessResult r = c.kubectl({"apply", "--server-side", "-f", "-"}, manifests(ns, tokens));
     if (r.exitCode != 0) return "applying the tokens: " + r.err;
     return {};
@@ -168,11 +170,15 @@ struct ProxiedRun {
 // keep-alive pool) stops forwarding both ways for good, with its sockets
 // left open, and new connections hang too until the partition heals.
 // Rotations requested meanwhile reach the operator only through a watch, so
-// it must find out its watches went silent.
+// it must find out its watches went silent: a watch that brings neither event
+// nor bookmark for --watch-idle-timeout is dropped and resumed. The default
+// (180 s, three of kube-apiserver's bookmark intervals) would make this
+// scenario last minutes, so it runs with 15 s; requests stuck on a silent
+// connection end at the client's 30 s request timeout.
 TEST(ChaosNetwork, HalfOpenConnectionsAreAbandonedAndReplaced) {
   E2eCluster c(/*audit=*/true);
   ProxiedRun run(c, "chaos-half-open", 300);
-  ASSERT_EQ(run.start(), "");
+  ASSERT_EQ(run.start({"--watch-idle-timeout", "15"}), "");
   ASSERT_TRUE(eventually([&] { return run.active() >= 20; }, 120s, 100ms));
   const int atSilence = run.active();
   run.proxy->setSilent(true);

@@ -158,4 +158,24 @@ TEST(OperatorOptions, HelpNamesTheMetricsFlags) {
   }
 }
 
+TEST(OperatorOptions, WatchIdleTimeoutDefaultsToThreeBookmarkIntervals) {
+  auto parsed = parse({});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.watchIdleTimeoutSeconds, 180);
+  parsed = parse({"--watch-idle-timeout", "15"});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.watchIdleTimeoutSeconds, 15);
+  parsed = parse({"--watch-idle-timeout=0"});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.watchIdleTimeoutSeconds, 0);
+}
+
+TEST(OperatorOptions, WatchIdleTimeoutOutOfRangeIsAnErrorNamingTheFlag) {
+  for (const char* bad : {"-1", "3601", "soon"}) {
+    auto parsed = parse({"--watch-idle-timeout", bad});
+    ASSERT_FALSE(parsed.isOk()) << bad;
+    EXPECT_THAT(parsed.status().message(), HasSubstr("--watch-idle-timeout")) << bad;
+  }
+}
+
 }  // namespace
