@@ -34,6 +34,11 @@
 //   (failedWhileWriting): the server cannot have acted on a request it did
 //   not receive. Anything else (a fresh connection failing, a failure
 //   mid-response) is returned as is.
+// - A send() that times out retires the whole send client: its pooled idle
+//   connections went through the same network and may be just as silent (a
+//   half-open path answers no byte, and TCP keepalive does not notice while
+//   the far end's kernel still acknowledges). Without that, after a
+//   partition each pooled connection would cost a request its full timeout.
 // - Continuations run on the library's shared pool and never block there; the
 //   waiting (.get(), future waits) happens on the caller's thread.
 // - TCP keepalive (rest/tcp_keepalive.h) is set through the library's native
@@ -397,6 +402,10 @@ StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request, std::s
     }
     if (result.wait_until(deadline) != std::future_status::ready) {
       if (stop.stop_requested()) return cancelled();
+      // No answer in time: the path to the server may be gone half-open,
+      // and then so are the idle connections pooled beside this one. Retire
+      // them all, or each would cost the next requests a full timeout.
+      discardClient(client);
       return errorStatus(Code::kTimeout, "request timed out after " +
                                              std::to_string(request.timeout.count()) + " ms");
     }

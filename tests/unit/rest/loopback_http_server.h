@@ -3,7 +3,8 @@
 // carried each request and can misbehave on demand the way a real API server
 // does (restart: idle connections reset; a connection dropped after reading
 // the request; answers held back until several requests wait at once; an
-// answer that stops mid-way and leaves the connection open, silent).
+// answer that stops mid-way and leaves the connection open, silent; open
+// connections gone half-open).
 //
 // One thread runs a poll() loop over every socket; the test thread talks to it
 // through a mutex and a wake-up pipe, and waits on conditions, never sleeps.
@@ -130,6 +131,13 @@ class LoopbackHttpServer {
     dropNext_ = true;
   }
 
+  // Every connection open now gets no answer ever again (half-open: the
+  // requests are read, the sockets stay open); later connections do.
+  void silenceOpenConnections() {
+    std::lock_guard lock(mu_);
+    silentUpTo_ = accepted_;
+  }
+
   // Holds answers back until `count` requests wait at once, or `patience`
   // passes (a failure bound), then answers them all. count 0: never answer
   // until the server is destroyed.
@@ -253,7 +261,7 @@ class LoopbackHttpServer {
       holding_ = false;
     }
     for (auto& [fd, connection] : connections_) {
-      if (!connection.waiting) continue;
+      if (!connection.waiting || connection.id <= silentUpTo_) continue;
       connection.waiting = false;
       if (responder_) {
         if (std::optional<std::string> custom = responder_(connection.pending)) {
@@ -301,6 +309,7 @@ class LoopbackHttpServer {
   int resetRequested_ = 0;
   int resetDone_ = 0;
   bool dropNext_ = false;
+  int silentUpTo_ = 0;  // connections with an id up to this are never answered
   Responder responder_;
   bool holding_ = false;
   int holdCount_ = 0;

@@ -276,4 +276,33 @@ TEST(TransportConnectionTest, ConcurrentRequestsAreNotSerialisedOnOneConnection)
   EXPECT_EQ(server.connectionsAccepted(), kWorkers);
 }
 
+// The path to the server goes half-open: every connection open then, the
+// idle pooled ones included, stays up but never answers again. The request
+// that times out on one of them must not leave the others in the pool, or
+// the next request would wait out a full timeout on another dead one.
+TEST(TransportConnectionTest, ATimeoutRetiresThePooledConnectionsBesideIt) {
+  constexpr int kPooled = 3;
+  LoopbackHttpServer server;
+  auto transport = transportFor(server);
+  ASSERT_TRUE(transport);
+  server.holdAnswers(kPooled, 30s);  // three connections in the pool
+  std::vector<std::future<ctrl::StatusOr<ctrl::HttpResponse>>> warm;
+  for (int i = 0; i < kPooled; ++i) {
+    warm.push_back(std::async(std::launch::async, [&] { return transport->send(get("/warm")); }));
+  }
+  for (auto& result : warm) ASSERT_TRUE(result.get().isOk());
+  ASSERT_EQ(server.connectionsAccepted(), kPooled);
+  server.silenceOpenConnections();
+
+  ctrl::HttpRequest first = get("/first");
+  first.timeout = 300ms;
+  auto timedOut = transport->send(first);
+  ASSERT_FALSE(timedOut.isOk());
+  EXPECT_EQ(timedOut.status().code(), ctrl::Code::kTimeout);
+  ctrl::HttpRequest next = get("/next");
+  next.timeout = 10s;  // a failure bound
+  auto answered = transport->send(next);
+  EXPECT_EQ(connectionOf(answered), "{\"connection\":" + std::to_string(kPooled + 1) + "}\n");
+}
+
 }  // namespace
