@@ -118,9 +118,14 @@ struct Conn {
 
 bool classifyForDrop(const std::string& method, const std::string& target, DropKind& kind) {
   const std::vector<std::string> p = splitPath(target);
-  if (method == "POST" && p.size() == 5 && p[0] == "api" && p[1] == "v1" &&
-      p[2] == "namespaces" && p[4] == "secrets") {
+  if (method == "POST" && p.size() == 5 && p[0] == "api" && p[1] == "v1" && p[2] == "namespaces" &&
+      p[4] == "secrets") {
     kind = DropKind::kSecretCreate;
+    return true;
+  }
+  if (method == "PUT" && p.size() == 6 && p[0] == "api" && p[1] == "v1" && p[2] == "namespaces" &&
+      p[4] == "secrets") {
+    kind = DropKind::kSecretUpdate;
     return true;
   }
   if ((method == "PUT" || method == "PATCH") && p.size() == 8 && p[0] == "apis" &&
@@ -150,19 +155,32 @@ class FaultProxy::Impl {
   std::atomic<double> resetChance_{0};
   std::atomic<int64_t> latencyMs_{0};
   std::atomic<double> dropSecret_{0};
+  std::atomic<double> dropUpdate_{0};
   std::atomic<double> dropStatus_{0};
   std::atomic<int> stormCode_{0};
   std::atomic<int> retryAfter_{1};
   std::atomic<double> stormFraction_{0};
 
   std::atomic<uint64_t> connections_{0}, forwarded_{0}, delayed_{0}, silenced_{0}, resets_{0},
-      droppedSecretCreates_{0}, droppedStatusWrites_{0}, storm429_{0}, storm503_{0},
-      upstreamErrors_{0};
+      droppedSecretCreates_{0}, droppedSecretUpdates_{0}, droppedStatusWrites_{0}, storm429_{0},
+      storm503_{0}, upstreamErrors_{0};
   std::atomic<size_t> open_{0};
 
   ~Impl() {
     io_.stop();
     if (thread_.joinable()) thread_.join();
+  }
+
+  std::atomic<double>& dropChance(DropKind kind) {
+    switch (kind) {
+      case DropKind::kSecretCreate:
+        return dropSecret_;
+      case DropKind::kSecretUpdate:
+        return dropUpdate_;
+      case DropKind::kStatusWrite:
+        break;
+    }
+    return dropStatus_;
   }
 
   bool chance(double p) {
@@ -338,7 +356,7 @@ class FaultProxy::Impl {
       DropKind kind{};
       const bool drop =
           classifyForDrop(std::string(req.method_string()), std::string(req.target()), kind) &&
-          chance(kind == DropKind::kSecretCreate ? dropSecret_ : dropStatus_);
+          chance(dropChance(kind));
       try {
         co_await http::async_write(c.upstream, req, use_awaitable);
       } catch (const std::exception&) {
@@ -351,7 +369,9 @@ class FaultProxy::Impl {
         http::response_parser<http::string_body> dp;
         dp.body_limit(kMaxDroppedBody);
         co_await http::async_read(c.upstream, ubuf, dp, use_awaitable);
-        ++(kind == DropKind::kSecretCreate ? droppedSecretCreates_ : droppedStatusWrites_);
+        ++(kind == DropKind::kSecretCreate   ? droppedSecretCreates_
+           : kind == DropKind::kSecretUpdate ? droppedSecretUpdates_
+                                             : droppedStatusWrites_);
         reset(c, /*count=*/false);
         co_return;
       }
@@ -459,9 +479,7 @@ void FaultProxy::setLatency(std::chrono::milliseconds latency) {
   impl_->latencyMs_ = latency.count();
 }
 
-void FaultProxy::setDropChance(DropKind kind, double p) {
-  (kind == DropKind::kSecretCreate ? impl_->dropSecret_ : impl_->dropStatus_) = p;
-}
+void FaultProxy::setDropChance(DropKind kind, double p) { impl_->dropChance(kind) = p; }
 
 void FaultProxy::setStorm(int code, int retryAfterSeconds, double fraction) {
   impl_->retryAfter_ = retryAfterSeconds;
@@ -474,6 +492,7 @@ void FaultProxy::clearFaults() {
   impl_->resetChance_ = 0;
   impl_->latencyMs_ = 0;
   impl_->dropSecret_ = 0;
+  impl_->dropUpdate_ = 0;
   impl_->dropStatus_ = 0;
   impl_->stormCode_ = 0;
 }
@@ -486,6 +505,7 @@ FaultCounts FaultProxy::counts() const {
   c.silenced = impl_->silenced_;
   c.resets = impl_->resets_;
   c.droppedSecretCreates = impl_->droppedSecretCreates_;
+  c.droppedSecretUpdates = impl_->droppedSecretUpdates_;
   c.droppedStatusWrites = impl_->droppedStatusWrites_;
   c.storm429 = impl_->storm429_;
   c.storm503 = impl_->storm503_;

@@ -16,7 +16,8 @@
 //    with probability p per request;
 //  - latency: every request waits this long before it is forwarded;
 //  - dropped responses: with a probability per kind, a Secret create (POST
-//    .../secrets) or a ServiceToken status write (PUT/PATCH
+//    .../secrets), a Secret replacement (PUT .../secrets/NAME: a rotation's
+//    in-place token write) or a ServiceToken status write (PUT/PATCH
 //    .../servicetokens/NAME/status) is forwarded, the upstream executes it and
 //    answers, and the proxy then RSTs the client's connection instead of
 //    passing the answer on;
@@ -45,6 +46,7 @@ struct FaultCounts {
   uint64_t silenced = 0;              // connections that went half-open
   uint64_t resets = 0;                // connections reset (RST) by resetAll() or the chance
   uint64_t droppedSecretCreates = 0;  // executed upstream, answer replaced by a RST
+  uint64_t droppedSecretUpdates = 0;  // executed upstream, answer replaced by a RST
   uint64_t droppedStatusWrites = 0;   // executed upstream, answer replaced by a RST
   uint64_t storm429 = 0;              // answered 429 by the proxy itself
   uint64_t storm503 = 0;              // answered 503 by the proxy itself
@@ -52,11 +54,12 @@ struct FaultCounts {
 };
 
 // What a dropped response belongs to.
-enum class DropKind { kSecretCreate, kStatusWrite };
+enum class DropKind { kSecretCreate, kSecretUpdate, kStatusWrite };
 
 // Classifies a request line: kSecretCreate for POST /api/v1/namespaces/NS/secrets,
-// kStatusWrite for PUT or PATCH /apis/servicetoken.dev/VERSION/namespaces/NS/
-// servicetokens/NAME/status (query strings ignored); false otherwise. Pure.
+// kSecretUpdate for PUT /api/v1/namespaces/NS/secrets/NAME, kStatusWrite for
+// PUT or PATCH /apis/servicetoken.dev/VERSION/namespaces/NS/servicetokens/
+// NAME/status (query strings ignored); false otherwise. Pure.
 bool classifyForDrop(const std::string& method, const std::string& target, DropKind& kind);
 
 class FaultProxy {
