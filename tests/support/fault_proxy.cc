@@ -147,6 +147,7 @@ class FaultProxy::Impl {
   tcp::acceptor acceptor_{io_};
   tcp::endpoint upstream_;
   std::string caFile_;
+  uint16_t port_ = 0;  // set before the thread starts
   std::thread thread_;
   std::mt19937 rng_;  // proxy thread only
   uint64_t nextId_ = 0;
@@ -426,6 +427,7 @@ ctrl::StatusOr<std::unique_ptr<FaultProxy>> FaultProxy::start(const std::string&
     impl->acceptor_.set_option(tcp::acceptor::reuse_address(true));
     impl->acceptor_.bind(listen);
     impl->acceptor_.listen();
+    impl->port_ = impl->acceptor_.local_endpoint().port();
   } catch (const std::exception& e) {
     return errorStatus(Code::kInternal, std::string("starting the fault proxy: ") + e.what());
   }
@@ -444,9 +446,7 @@ ctrl::StatusOr<std::unique_ptr<FaultProxy>> FaultProxy::start(const std::string&
   return std::unique_ptr<FaultProxy>(new FaultProxy(std::move(impl)));
 }
 
-std::string FaultProxy::url() const {
-  return "https://127.0.0.1:" + std::to_string(impl_->acceptor_.local_endpoint().port());
-}
+std::string FaultProxy::url() const { return "https://127.0.0.1:" + std::to_string(impl_->port_); }
 
 const std::string& FaultProxy::caFile() const { return impl_->caFile_; }
 
