@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -114,14 +115,17 @@ struct ProxiedRun {
   ProxiedRun(E2eCluster& cluster, std::string name, int n)
       : c(cluster), ns(std::move(name)), tokens(n), rngSeed(seed()) {}
 
-  // Returns "" or what failed. `extraArgs` go to the operator.
-  std::string start(const std::vector<std::string>& extraArgs = {}) {
+  // Returns "" or what failed. `faults` configures the proxy before the
+  // operator starts; `extraArgs` go to the operator.
+  std::string start(const std::function<void(FaultProxy&)>& faults = {},
+                    const std::vector<std::string>& extraArgs = {}) {
     if (!c.error().empty()) return c.error();
     if (!c.ensureNamespace(ns)) return "creating namespace " + ns;
     auto started =
         FaultProxy::start(c.plane().server(), c.plane().dir() + "/pki/ca.crt", c.dir(), rngSeed);
     if (!started.isOk()) return started.status().message();
     proxy = std::move(started).value();
+    if (faults) faults(*proxy);
     const std::string direct = c.newOperatorKubeconfig("proxied-direct");
     if (direct.empty()) return "writing the operator's kubeconfig";
     // The same token, sent to the proxy, trusting the proxy's certificate.
@@ -185,7 +189,7 @@ struct ProxiedRun {
 TEST(ChaosNetwork, HalfOpenConnectionsAreAbandonedAndReplaced) {
   E2eCluster c(/*audit=*/true);
   ProxiedRun run(c, "chaos-half-open", 300);
-  ASSERT_EQ(run.start({"--watch-idle-timeout", "15"}), "");
+  ASSERT_EQ(run.start({}, {"--watch-idle-timeout", "15"}), "");
   ASSERT_TRUE(eventually([&] { return run.active() >= 20; }, 120s, 100ms));
   const int atSilence = run.active();
   run.proxy->setSilent(true);
@@ -193,14 +197,19 @@ TEST(ChaosNetwork, HalfOpenConnectionsAreAbandonedAndReplaced) {
   rotate(c, run.ns, 10, "during-silence");
   run.proxy->setSilent(false);
   const FaultCounts first = run.proxy->counts();
-  const double recovery = run.recover(10, "during-silence");
+  const auto healed = std::chrono::steady_clock::now();
+  run.recover();  // requests stuck on silent connections time out (30 s)
+  const double allActive = secondsSince(healed);
+  run.recover(10, "during-silence");  // only a live watch brings these
+  const double recovery = secondsSince(healed);
   int silentWatches = 0;
   for (const Json& r : e2e::recordsWithMessage(run.op->logLines(), "Watch failed")) {
     silentWatches += r.value("error", "").find("half-open") != std::string::npos ? 1 : 0;
   }
   std::cout << "[chaos] half-open for 5 s with " << atSilence << "/" << run.tokens << " Active; "
             << first.silenced << " connections silenced; " << silentWatches
-            << " watches dropped as silent\n";
+            << " watches dropped as silent; all Active " << allActive
+            << " s after the network healed\n";
   EXPECT_GT(first.silenced, 0u);
   EXPECT_GE(silentWatches, 3) << "the three informers' watches went silent unnoticed";
   run.report("half-open", recoveredIn(recovery));
@@ -212,8 +221,7 @@ TEST(ChaosNetwork, HalfOpenConnectionsAreAbandonedAndReplaced) {
 TEST(ChaosNetwork, ConnectionsAreResetAtRandom) {
   E2eCluster c(/*audit=*/true);
   ProxiedRun run(c, "chaos-resets", 300);
-  ASSERT_EQ(run.start(), "");
-  run.proxy->setResetChance(0.05);
+  ASSERT_EQ(run.start([](FaultProxy& p) { p.setResetChance(0.05); }), "");
   ASSERT_TRUE(eventually([&] { return run.active() >= 20; }, 120s, 100ms));
   rotate(c, run.ns, 10, "during-resets");
   for (int i = 0; i < 6; ++i) {
@@ -231,8 +239,7 @@ TEST(ChaosNetwork, ConnectionsAreResetAtRandom) {
 TEST(ChaosNetwork, EveryRequestIsSlow) {
   E2eCluster c(/*audit=*/true);
   ProxiedRun run(c, "chaos-latency", 150);
-  ASSERT_EQ(run.start(), "");
-  run.proxy->setLatency(200ms);
+  ASSERT_EQ(run.start([](FaultProxy& p) { p.setLatency(200ms); }), "");
   const double converged = run.recover();
   rotate(c, run.ns, 10, "while-slow");
   const double rotatedIn = run.recover(10, "while-slow");
@@ -252,10 +259,12 @@ TEST(ChaosNetwork, EveryRequestIsSlow) {
 TEST(ChaosNetwork, AnswersOfExecutedWritesAreLost) {
   E2eCluster c(/*audit=*/true);
   ProxiedRun run(c, "chaos-lost-answers", 300);
-  ASSERT_EQ(run.start(), "");
-  run.proxy->setDropChance(DropKind::kSecretCreate, 0.33);
-  run.proxy->setDropChance(DropKind::kSecretUpdate, 0.33);
-  run.proxy->setDropChance(DropKind::kStatusWrite, 0.33);
+  const auto loseAThird = [](FaultProxy& p) {
+    p.setDropChance(DropKind::kSecretCreate, 0.33);
+    p.setDropChance(DropKind::kSecretUpdate, 0.33);
+    p.setDropChance(DropKind::kStatusWrite, 0.33);
+  };
+  ASSERT_EQ(run.start(loseAThird), "");
   // Answers keep getting lost until every token is Active, and then rotated.
   const double converged = run.recover();
   rotate(c, run.ns, 30, "answers-lost");
@@ -272,15 +281,13 @@ TEST(ChaosNetwork, AnswersOfExecutedWritesAreLost) {
   run.report("lost answers", timing.str());
 }
 
-// The proxy answers half the requests itself: first 429 with Retry-After: 1,
-// then 503 with Retry-After: 2, for three seconds each, while tokens
-// converge and ten rotate.
+// The proxy answers half the requests itself, from the operator's start: first
+// 429 with Retry-After: 1, then 503 with Retry-After: 2, for three seconds
+// each, while tokens converge and ten rotate.
 TEST(ChaosNetwork, StormsOf429And503WithRetryAfter) {
   E2eCluster c(/*audit=*/true);
   ProxiedRun run(c, "chaos-storms", 300);
-  ASSERT_EQ(run.start(), "");
-  ASSERT_TRUE(eventually([&] { return run.active() >= 20; }, 120s, 100ms));
-  run.proxy->setStorm(429, 1, 0.5);
+  ASSERT_EQ(run.start([](FaultProxy& p) { p.setStorm(429, 1, 0.5); }), "");
   std::this_thread::sleep_for(3s);  // the fault schedule
   rotate(c, run.ns, 10, "during-storm");
   run.proxy->setStorm(503, 2, 0.5);
