@@ -64,7 +64,7 @@ ASAN_BUILD_DIR ?= build-asan
 ASAN_LABELS ?= ^(unit|integration)$$
 TSAN_BUILD_DIR ?= build-tsan
 RUNTIME_UNIT_TESTS := $(sort $(foreach c,$(notdir $(wildcard controller/src/*)),$(if $(wildcard tests/unit/$(c)/*_test.cc),$(c))))
-SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(abspath tests/sanitizers/lsan.supp) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
 test-asan: deps binaries
 	@cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANITIZE=address >/dev/null
@@ -73,11 +73,11 @@ test-asan: deps binaries
 
 # Only the runtime's unit test binaries are built in $(TSAN_BUILD_DIR), so the
 # unit label selects exactly their tests (the others are *_NOT_BUILT). Left
-# out: the tests that drive cpprestsdk's own threads (HttpServer*,
+# out: the tests that drive cpprestsdk's own threads (HttpServer*, HttpsServer*,
 # TransportConnection*). Debian builds libcpprest without TSan, so the task
 # hand-offs and reference counts it shares with our code are invisible to TSan
 # and those tests report races that are not there.
-TSAN_EXCLUDE := ^unit\.(HttpServer|TransportConnection)
+TSAN_EXCLUDE := ^unit\.(HttpServer|HttpsServer|TransportConnection)
 test-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANITIZE=thread >/dev/null
 	@cmake --build $(TSAN_BUILD_DIR) -j $(JOBS) --target $(addprefix unit_,$(RUNTIME_UNIT_TESTS))

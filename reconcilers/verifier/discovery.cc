@@ -55,7 +55,8 @@ std::vector<std::string> discoveryPaths(std::string_view issuer) {
 std::vector<std::string> jwksPaths(std::string_view issuer) {
   // The jwks_uri's own path, plus the root one.
   std::vector<std::string> out{std::string(kJwksPath)};
-  const std::string_view path = urlPath(jwksUri(issuer));
+  const std::string uri = jwksUri(issuer);  // urlPath() views into it
+  const std::string_view path = urlPath(uri);
   if (path != kJwksPath) out.push_back(std::string(path));
   return out;
 }
