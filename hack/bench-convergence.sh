@@ -1,93 +1,203 @@
 #!/usr/bin/env bash
-# Convergence benchmark (ARCHITECTURE.md §5): N new ServiceTokens against a
-# fresh local control plane, with the release build of the operator.
+# Convergence benchmark (docs/performance.md): a backlog of N new ServiceTokens
+# on a fresh local control plane, worked off first by the floor and then by the
+# operator, in the same run on the same plane, each in its own namespace.
+#   floor:    build/bin/st-bench floor — exactly the operator's writes for a
+#             first mint (one Secret create, one status merge patch per token)
+#             from FLOOR_WRITERS threads, no watches, no signing;
+#   operator: the release build, defaults, --watch-namespace bench, started
+#             after the backlog exists.
 # Prints figures, never pass/fail:
-#   - seconds from `kubectl apply` until all N are Active;
-#   - the operator's RSS and CPU seconds with N tokens and their Secrets cached;
-#   - API requests per token by method (a first mint is one Secret create,
-#     one status patch and one Event);
-#   - after a restart: requests made (steady state writes nothing) and RSS.
+#   - seconds to all Active, for both, and the operator's ratio to the floor;
+#   - start to the first token Active;
+#   - writes per token by verb and resource, counted by the API server;
+#   - Events written (at convergence, 20 s later, at the end) and their lag;
+#   - writes during a quiet period and after a restart;
+#   - peak and steady RSS, CPU seconds;
+#   - tokens Active over time, for both, as CSV (and a PNG when gnuplot is
+#     installed: hack/install-deps.sh bench) under BENCH_OUT.
 # Usage: hack/bench-convergence.sh [N]   (default 1000)
+# Environment: OPERATOR, ST_BENCH (the binaries), FLOOR_WRITERS (16),
+#   QUIET_SECONDS (30), BENCH_OUT (a directory kept after the run).
 set -euo pipefail
 n=${1:-1000}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 operator=${OPERATOR:-$root/build/bin/servicetoken-operator}
-[ -x "$operator" ] || { echo "bench: build first (make build)" >&2; exit 1; }
+stbench=${ST_BENCH:-$(dirname "$operator")/st-bench}
+writers=${FLOOR_WRITERS:-16}
+quiet=${QUIET_SECONDS:-30}
+for b in "$operator" "$stbench"; do
+  [ -x "$b" ] || { echo "bench: $b missing: build first (make build)" >&2; exit 1; }
+done
 eval "$("$here/build-binaries.sh" env)"
 kubectl=$TEST_ASSET_KUBECTL
 dir=$(mktemp -d /tmp/st-bench-XXXXXX)
+out=${BENCH_OUT:-$dir/out}
+mkdir -p "$out"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   "$here/control-plane.sh" down --dir "$dir/plane" >/dev/null 2>&1 || true
-  rm -rf "$dir"
+  rm -rf "$dir/plane" "$dir"/*.yaml
+  [ -n "${BENCH_OUT:-}" ] || rm -rf "$dir"
 }
 trap cleanup EXIT
+
+now() { date +%s.%N; }
+since() { awk -v s="$1" -v e="${2:-$(now)}" 'BEGIN { printf "%.1f", e - s }'; }
+snapshot() { "$kubectl" get --raw /metrics >"$1"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+cpu_s() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
 
 eval "$("$here/control-plane.sh" up --dir "$dir/plane" 2>/dev/null)"
 export KUBECONFIG
 "$kubectl" apply -f "$root/crds/" >/dev/null
 "$kubectl" wait --for=condition=Established --timeout=60s crd --all >/dev/null
-"$kubectl" create namespace servicetoken-system >/dev/null
-"$kubectl" create namespace bench >/dev/null
-{
-  printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: bench}\nspec: {displayName: Bench User}\n'
-  for i in $(seq -w 1 "$n"); do
-    printf -- '---\napiVersion: servicetoken.dev/v1alpha1\nkind: ServiceToken\nmetadata: {name: t%s, namespace: bench}\nspec: {displayName: Token %s, type: Service, serviceUserRef: {name: bench}, expiration: 90d}\n' "$i" "$i"
-  done
-} >"$dir/tokens.yaml"
+for ns in servicetoken-system floor bench; do "$kubectl" create namespace "$ns" >/dev/null; done
+for ns in floor bench; do
+  printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$ns" |
+    "$kubectl" apply -f - >/dev/null
+  "$stbench" create "$ns" "$n" 16 >/dev/null
+done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# observe NS CSV: starts the observer, waits until it watches; sets $obs.
+observe() {
+  : >"$2"
+  coproc OBS { "$stbench" observe "$1" "$n" "$2"; }
+  obs=$OBS_PID
+  pids+=("$obs")
+  local line
+  read -r line <&"${OBS[0]}"
+  [ "$line" = ready ] || { echo "bench: observer failed" >&2; exit 1; }
+}
+# wait_observer: until the observer saw all N Active (bounded).
+wait_observer() {
+  local deadline=$((SECONDS + 900))
+  while kill -0 "$obs" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "bench: not all Active in time" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+last_active() { sort -t, -k1,1n "$1" | tail -1 | cut -d, -f1; }
+first_active() { sort -t, -k1,1n "$1" | head -1 | cut -d, -f1; }
+
+echo "convergence of $n new ServiceTokens ($(nproc) cores, Kubernetes $("$kubectl" version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')):"
+
+# --- the floor
+snapshot "$dir/m0"
+observe floor "$out/floor.csv"
+floor_start=$(now)
+"$stbench" floor floor "$n" "$writers" >"$dir/floor.log" || { cat "$dir/floor.log" >&2; exit 1; }
+wait_observer
+snapshot "$dir/m1"
+floor_s=$(since "$floor_start" "$(last_active "$out/floor.csv")")
+echo "floor ($writers writers, no watches, no signing): all Active after $floor_s s"
+python3 "$here/bench_metrics.py" writes "$dir/m0" "$dir/m1" "$n" "    "
+
+# --- the operator
+port=$(free_port)
 # Starts the operator in the background; sets $pid (no subshell, so this
 # script stays its parent and can wait for it).
 start_operator() {
-  local port=$1 log=$2
   # Plain HTTP on loopback: the benchmark reads /metrics with curl, without a token.
   "$operator" --kubeconfig "$KUBECONFIG" --namespace servicetoken-system --log-level error \
+    --watch-namespace bench \
     --metrics-bind-address "127.0.0.1:$port" --metrics-secure=false \
-    --health-probe-bind-address 0 >"$log" 2>&1 &
+    --health-probe-bind-address 0 >"$1" 2>&1 &
   pid=$!
   pids+=("$pid")
 }
-# wait_metric PORT SERIES MIN SECONDS: until the series (exact name and
-# labels) has a value >= MIN, or fail after SECONDS.
-wait_metric() {
-  local deadline=$((SECONDS + $4))
-  until curl -fs "127.0.0.1:$1/metrics" 2>/dev/null |
-      awk -v s="$2" -v min="$3" 'index($0, s " ") == 1 && $NF + 0 >= min { found = 1 } END { exit !found }'; do
-    [ $SECONDS -lt $deadline ] || { echo "bench: timed out waiting for $2 >= $3" >&2; exit 1; }
-    sleep 0.2
+# metric SERIES: the operator's value of the series (exact name and labels), 0 if absent.
+metric() {
+  curl -fs "127.0.0.1:$port/metrics" 2>/dev/null |
+    awk -v s="$1" 'index($0, s " ") == 1 { v = $NF } END { print v + 0 }'
+}
+# sample_rss PID FILE: the peak RSS (MiB) of PID, sampled every 100 ms, into FILE.
+sample_rss() {
+  local peak=0 r
+  while r=$(awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null) && [ -n "$r" ]; do
+    [ "$r" -gt "$peak" ] && { peak=$r; echo "$peak" >"$2"; }
+    sleep 0.1
   done
 }
-report() {  # pid, port
-  awk '/VmRSS/ {printf "  RSS: %.1f MiB\n", $2/1024}' "/proc/$1/status"
-  awk '{printf "  CPU: %.2f s (user+system)\n", ($14+$15)/100}' "/proc/$1/stat"
-  curl -fs "127.0.0.1:$2/metrics" | awk -v n="$n" '/^rest_client_requests_total/ {
-    match($0, /method="[A-Z]+"/); m = substr($0, RSTART + 8, RLENGTH - 9);
-    match($0, /code="[^"]+"/); c = substr($0, RSTART + 6, RLENGTH - 7);
-    printf "  %-6s %s: %d (%.2f per token)\n", m, c, $NF, $NF / n }'
-}
+events_since() { snapshot "$dir/mev"; python3 "$here/bench_metrics.py" count "$1" "$dir/mev" POST events; }
 
-port=$(free_port)
-start_operator "$port" "$dir/operator.log"
-wait_metric "$port" 'controller_runtime_max_concurrent_reconciles{controller="servicetoken"}' 1 60
-start=$(date +%s.%N)
-"$kubectl" apply -f "$dir/tokens.yaml" >/dev/null
-wait_metric "$port" 'servicetoken_mint_total{reason="Initial"}' "$n" 600
-deadline=$((SECONDS + 600))
-until [ "$("$kubectl" get st -n bench -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c Active || true)" = "$n" ]; do
-  [ $SECONDS -lt $deadline ] || { echo "bench: not all Active in time" >&2; exit 1; }
-  sleep 0.2
+snapshot "$dir/m2"
+observe bench "$out/operator.csv"
+op_start=$(now)
+start_operator "$dir/operator.log"
+sample_rss "$pid" "$dir/peak" &
+pids+=("$!")
+wait_observer
+op_end=$(last_active "$out/operator.csv")
+events_at_end=$(events_since "$dir/m2")
+op_cpu=$(cpu_s "$pid")
+op_s=$(since "$op_start" "$op_end")
+echo "operator (release build, defaults): all Active after $op_s s," \
+  "$(awk -v a="$op_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the floor"
+echo "  start to the first token Active: $(since "$op_start" "$(first_active "$out/operator.csv")") s"
+echo "  CPU: $op_cpu s (user+system) to convergence"
+# The Events still being written: until all N are, or none for 10 s.
+ev=$events_at_end ev20="" last_change=$(now) ev_deadline=$((SECONDS + 300))
+while [ "$ev" -lt "$n" ] && [ $SECONDS -lt $ev_deadline ] &&
+    awk -v c="$last_change" -v t="$(now)" 'BEGIN { exit !(t - c < 10) }'; do
+  sleep 0.5
+  e=$(events_since "$dir/m2")
+  [ "$e" != "$ev" ] && { ev=$e; last_change=$(now); }
+  [ -z "$ev20" ] && awk -v s="$op_end" -v t="$(now)" 'BEGIN { exit !(t - s >= 20) }' && ev20=$ev
 done
-end=$(date +%s.%N)
-echo "servicetoken-operator convergence, $n tokens ($(nproc) cores):"
-awk -v s="$start" -v e="$end" 'BEGIN { printf "  all Active after: %.1f s\n", e - s }'
-report "$pid" "$port"
+echo "  Events (POST events): $events_at_end at convergence, ${ev20:-all $ev before} 20 s later," \
+  "$ev in all, the last one $(since "$op_end" "$last_change") s after convergence"
+echo "  Events the operator dropped: $(metric event_recorder_dropped_total)"
+snapshot "$dir/m3"
+python3 "$here/bench_metrics.py" writes "$dir/m2" "$dir/m3" "$n" "    "
+echo "  peak RSS: $(awk '{printf "%.1f", $1/1024}' "$dir/peak") MiB"
+
+# --- a quiet period: nothing changes, nothing may be written
+sleep "$quiet"
+snapshot "$dir/m4"
+echo "  quiet period ($quiet s):"
+python3 "$here/bench_metrics.py" writes "$dir/m3" "$dir/m4" 0 "    "
+echo "  steady RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s in all"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
-port=$(free_port)
-start_operator "$port" "$dir/operator-restart.log"
-wait_metric "$port" 'controller_runtime_reconcile_total{controller="servicetoken",result="requeue_after"}' "$n" 300
-echo "after a restart (every token reconciled once):"
-report "$pid" "$port"
+# --- a restart over the converged state
+snapshot "$dir/m5"
+restart_start=$(now)
+start_operator "$dir/operator-restart.log"
+deadline=$((SECONDS + 300))
+until [ "$(metric 'controller_runtime_reconcile_total{controller="servicetoken",result="requeue_after"}')" -ge 1 ] 2>/dev/null; do
+  [ $SECONDS -lt $deadline ] || { echo "bench: no reconcile after the restart" >&2; exit 1; }
+  sleep 0.05
+done
+first_reconcile=$(since "$restart_start")
+until [ "$(metric 'controller_runtime_reconcile_total{controller="servicetoken",result="requeue_after"}')" -ge "$n" ] 2>/dev/null; do
+  [ $SECONDS -lt $deadline ] || { echo "bench: not every token reconciled after the restart" >&2; exit 1; }
+  sleep 0.2
+done
+echo "after a restart: first reconcile after $first_reconcile s, all $n reconciled after $(since "$restart_start") s"
+sleep 5
+snapshot "$dir/m6"
+python3 "$here/bench_metrics.py" writes "$dir/m5" "$dir/m6" "$n" "    "
+echo "  RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s"
+
+# --- tokens Active over time
+awk -F, -v s="$floor_start" '{ print $1 - s }' "$out/floor.csv" | sort -n | awk '{ print $1, NR }' >"$out/floor.dat"
+awk -F, -v s="$op_start" '{ print $1 - s }' "$out/operator.csv" | sort -n | awk '{ print $1, NR }' >"$out/operator.dat"
+if command -v gnuplot >/dev/null; then
+  gnuplot <<EOF
+set terminal pngcairo size 800,450
+set output "$out/convergence.png"
+set title "$n new ServiceTokens: tokens Active over time"
+set xlabel "seconds since start"
+set ylabel "tokens Active"
+set key bottom right
+set grid
+plot "$out/floor.dat" with lines lw 2 title "floor ($writers writers)", \
+     "$out/operator.dat" with lines lw 2 title "servicetoken-operator"
+EOF
+  echo "plot: $out/convergence.png"
+fi
+echo "timelines: $out/floor.dat, $out/operator.dat"

@@ -5,6 +5,8 @@
 #   hack/install-deps.sh runtime    the shared libraries the binaries load: exactly the
 #                                   packages whose files make up the image (hack/image.py)
 #   hack/install-deps.sh fuzz       build, plus clang-14 and libFuzzer for `make fuzz`
+#   hack/install-deps.sh bench      what `make bench` adds: gnuplot (the plot in
+#                                   docs/performance.md) and perf (profiling); no test needs them
 #   hack/install-deps.sh list SET   print SET's package names, one a line (installs nothing)
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
@@ -28,6 +30,9 @@ if [ "${1:-}" = list ]; then
   listing=1
 fi
 
+# make bench only: the convergence plot and profiling.
+bench=(gnuplot-nox linux-perf)
+
 # libFuzzer exists only for clang; its runtime and the sanitizers' are in libclang-rt.
 fuzz=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
@@ -35,8 +40,9 @@ case "${1:-all}" in
   runtime) packages=("${runtime[@]}") ;;
   build) packages=("${build[@]}") ;;
   fuzz) packages=("${build[@]}" "${fuzz[@]}") ;;
+  bench) packages=("${bench[@]}") ;;
   all) packages=("${build[@]}" "${tools[@]}") ;;
-  *) echo "usage: $0 [list] [all|build|runtime|fuzz]" >&2; exit 2 ;;
+  *) echo "usage: $0 [list] [all|build|runtime|fuzz|bench]" >&2; exit 2 ;;
 esac
 
 if [ -n "${listing:-}" ]; then

@@ -1,0 +1,263 @@
+// st-bench: the client side of hack/bench-convergence.sh. Three commands, each
+// against the cluster of $KUBECONFIG through the project's own client:
+//
+//   create  NS N WRITERS   creates ServiceTokens t00001..tN in NS (the backlog)
+//   floor   NS N WRITERS   the floor: for each token of NS, exactly the writes a
+//                          first mint makes (one Secret create, one status
+//                          merge patch), from WRITERS threads, no watches, no
+//                          signing (the Secret carries a placeholder of a
+//                          token's length, never a token)
+//   observe NS N CSV       LIST then WATCH the tokens of NS and append
+//                          "epoch-seconds,name" to CSV when each first shows
+//                          phase Active; prints "ready" once watching and
+//                          exits when N are Active
+//
+// Prints figures and errors; it never judges them.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "api/codec.h"
+#include "api/types.h"
+#include "controller/client.h"
+#include "controller/object_meta.h"
+#include "controller/rest_config.h"
+#include "controller/transport.h"
+#include "servicetoken/authority.h"
+#include "servicetoken/secret_builder.h"
+
+namespace {
+
+using ctrl::Json;
+
+double epochSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::unique_ptr<ctrl::Client> makeBenchClient() {
+  auto config = ctrl::loadKubeconfig({});
+  if (!config.isOk()) {
+    std::cerr << "st-bench: " << config.status().toString() << "\n";
+    std::exit(2);
+  }
+  config->userAgent = "st-bench";
+  auto transport = ctrl::makeCppRestTransport(*config);
+  if (!transport.isOk()) {
+    std::cerr << "st-bench: " << transport.status().toString() << "\n";
+    std::exit(2);
+  }
+  return ctrl::makeClient(std::move(transport).value(), *config);
+}
+
+std::string tokenName(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "t%05d", i);
+  return buf;
+}
+
+// Runs work(i) for i in [0, n) on `writers` threads; returns the failures.
+template <typename F>
+int parallel(int n, int writers, F work) {
+  std::atomic<int> next{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&] {
+      for (int i; (i = next.fetch_add(1)) < n;) {
+        if (!work(i)) failed.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return failed.load();
+}
+
+int create(ctrl::Client& client, const std::string& ns, int n, int writers) {
+  const double start = epochSeconds();
+  int failed = parallel(n, writers, [&](int i) {
+    const std::string name = tokenName(i + 1);
+    Json token = {{"apiVersion", "servicetoken.dev/v1alpha1"},
+                  {"kind", "ServiceToken"},
+                  {"metadata", {{"name", name}, {"namespace", ns}}},
+                  {"spec",
+                   {{"displayName", "Token " + name},
+                    {"type", "Service"},
+                    {"serviceUserRef", {{"name", "bench"}}},
+                    {"expiration", "90d"}}}};
+    auto made = client.create(st::serviceTokenResource(), ns, token);
+    if (!made.isOk() && made.status().code() != ctrl::Code::kAlreadyExists) {
+      std::cerr << "st-bench: creating " << name << ": " << made.status().toString() << "\n";
+      return false;
+    }
+    return true;
+  });
+  std::printf("created %d ServiceTokens in %.1f s (%d failed)\n", n, epochSeconds() - start,
+              failed);
+  return failed == 0 ? 0 : 1;
+}
+
+// Every ServiceToken of `ns`, decoded, over paged LISTs.
+std::vector<st::ServiceToken> listTokens(ctrl::Client& client, const std::string& ns) {
+  std::vector<st::ServiceToken> out;
+  ctrl::ListOptions options;
+  do {
+    auto page = client.list(st::serviceTokenResource(), ns, options);
+    if (!page.isOk()) {
+      std::cerr << "st-bench: listing: " << page.status().toString() << "\n";
+      std::exit(2);
+    }
+    for (const auto& item : *page->items) {
+      auto token = st::decodeServiceToken(item);
+      if (token.isOk()) out.push_back(std::move(token).value());
+    }
+    options.continueToken = page->continueToken;
+  } while (!options.continueToken.empty());
+  return out;
+}
+
+int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
+  auto tokens = listTokens(client, ns);
+  if (static_cast<int>(tokens.size()) < n) {
+    std::cerr << "st-bench: " << tokens.size() << " tokens in " << ns << ", expected " << n
+              << "\n";
+    return 2;
+  }
+  tokens.resize(n);
+  const double start = epochSeconds();
+  int failed = parallel(n, writers, [&](int i) {
+    const st::ServiceToken& t = tokens[i];
+    const auto now = std::chrono::system_clock::now();
+    st::IssuedToken minted;
+    // A placeholder the length of an EdDSA token, so the bodies weigh the same.
+    minted.value = st::SecretString(std::string(420, 'x'));
+    minted.tokenId = "floor-" + t.meta.uid;
+    minted.tokenHash = "sha256:" + std::string(64, '0');
+    minted.issuedAt = now;
+    minted.expiresAt = now + std::chrono::hours(24 * 90);
+    st::SecretContent content;
+    content.token = &t;
+    content.minted = &minted;
+    content.subject = "bench-user-id";
+    content.serviceUserUid = "bench-user-uid";
+    content.revision = 1;
+    content.specHash = std::string(16, 'a');
+    auto made =
+        client.create(ctrl::resources::secret(), ns, st::buildTokenSecret(content, nullptr));
+    if (!made.isOk()) {
+      std::cerr << "st-bench: creating the Secret of " << t.meta.name << ": "
+                << made.status().toString() << "\n";
+      return false;
+    }
+    st::ServiceTokenStatus status;
+    status.phase = "Active";
+    status.observedGeneration = t.meta.generation;
+    status.serviceUserId = "bench-user-id";
+    status.secretName = t.secretName();
+    status.expiration = "90d";
+    status.tokenId = minted.tokenId;
+    status.tokenHash = minted.tokenHash;
+    status.issuedAt = ctrl::formatRfc3339(now);
+    status.expiresAt = ctrl::formatRfc3339(*minted.expiresAt);
+    status.renewalTime = ctrl::formatRfc3339(now + std::chrono::hours(24 * 60));
+    status.revision = 1;
+    for (const char* type : {"Ready", "Issued"}) {
+      status.conditions.push_back({type, "True", "Minted", "The token was minted",
+                                   t.meta.generation, ctrl::formatRfc3339(now)});
+    }
+    ctrl::PatchOptions options;
+    options.subresource = "status";
+    auto patched = client.patch(st::serviceTokenResource(), ns, t.meta.name,
+                                ctrl::PatchType::kMerge, {{"status", st::encodeStatus(status)}},
+                                options);
+    if (!patched.isOk()) {
+      std::cerr << "st-bench: patching the status of " << t.meta.name << ": "
+                << patched.status().toString() << "\n";
+      return false;
+    }
+    return true;
+  });
+  std::printf("floor: %d tokens, 2 writes each, %d writers: %.2f s (%d failed)\n", n, writers,
+              epochSeconds() - start, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+bool isActive(const Json& object) {
+  auto status = object.find("status");
+  if (status == object.end() || !status->is_object()) return false;
+  auto phase = status->find("phase");
+  return phase != status->end() && phase->is_string() && *phase == "Active";
+}
+
+int observe(ctrl::Client& client, const std::string& ns, int n, const std::string& csvPath) {
+  std::ofstream csv(csvPath, std::ios::app);
+  std::unordered_set<std::string> active;
+  auto see = [&](const Json& object) {
+    if (!isActive(object)) return;
+    std::string name = object["metadata"].value("name", "");
+    if (active.insert(name).second) {
+      csv << std::fixed << epochSeconds() << "," << name << "\n";
+    }
+  };
+  ctrl::ListOptions listOptions;
+  std::string resourceVersion;
+  do {
+    auto page = client.list(st::serviceTokenResource(), ns, listOptions);
+    if (!page.isOk()) {
+      std::cerr << "st-bench: listing: " << page.status().toString() << "\n";
+      return 2;
+    }
+    for (const auto& item : *page->items) see(item);
+    resourceVersion = page->resourceVersion;
+    listOptions.continueToken = page->continueToken;
+  } while (!listOptions.continueToken.empty());
+  std::cout << "ready" << std::endl;
+  while (static_cast<int>(active.size()) < n) {
+    ctrl::WatchOptions options;
+    options.resourceVersion = resourceVersion;
+    options.timeoutSeconds = 600;
+    auto s = client.watch(
+        st::serviceTokenResource(), ns, options,
+        [&](const ctrl::WatchEvent& e) {
+          if (e.type == ctrl::WatchEventType::kError) return false;
+          if (e.object != nullptr && e.object->contains("metadata")) {
+            resourceVersion = (*e.object)["metadata"].value("resourceVersion", resourceVersion);
+            if (e.type != ctrl::WatchEventType::kBookmark) see(*e.object);
+          }
+          return static_cast<int>(active.size()) < n;
+        },
+        {});
+    if (!s.isOk() && s.code() != ctrl::Code::kCancelled) {
+      std::cerr << "st-bench: watch ended: " << s.toString() << "\n";
+      return 2;
+    }
+  }
+  csv.flush();
+  std::printf("all %d Active at %.3f\n", n, epochSeconds());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::cerr << "usage: st-bench create|floor NAMESPACE N WRITERS | observe NAMESPACE N CSV\n";
+    return 2;
+  }
+  const std::string command = argv[1], ns = argv[2];
+  const int n = std::atoi(argv[3]);
+  auto client = makeBenchClient();
+  if (command == "create") return create(*client, ns, n, std::atoi(argv[4]));
+  if (command == "floor") return floor(*client, ns, n, std::atoi(argv[4]));
+  if (command == "observe") return observe(*client, ns, n, argv[4]);
+  std::cerr << "st-bench: unknown command " << command << "\n";
+  return 2;
+}
