@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   config->qps = options.qps;
   config->burst = options.burst;
   config->userAgent = "servicetoken-operator/0.1.0";
-  auto transport = ctrl::makeCppRestTransport(*config);
+  auto transport = ctrl::makeTransport(*config);
   if (!transport.isOk()) {
     ctrl::log::error(transport.status(), "Failed to set up the API transport");
     return 1;

@@ -40,8 +40,7 @@ namespace {
 using ctrl::Json;
 
 double epochSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::unique_ptr<ctrl::Client> makeBenchClient() {
@@ -51,7 +50,7 @@ std::unique_ptr<ctrl::Client> makeBenchClient() {
     std::exit(2);
   }
   config->userAgent = "st-bench";
-  auto transport = ctrl::makeCppRestTransport(*config);
+  auto transport = ctrl::makeTransport(*config);
   if (!transport.isOk()) {
     std::cerr << "st-bench: " << transport.status().toString() << "\n";
     std::exit(2);
@@ -127,8 +126,7 @@ std::vector<st::ServiceToken> listTokens(ctrl::Client& client, const std::string
 int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
   auto tokens = listTokens(client, ns);
   if (static_cast<int>(tokens.size()) < n) {
-    std::cerr << "st-bench: " << tokens.size() << " tokens in " << ns << ", expected " << n
-              << "\n";
+    std::cerr << "st-bench: " << tokens.size() << " tokens in " << ns << ", expected " << n << "\n";
     return 2;
   }
   tokens.resize(n);
@@ -175,9 +173,9 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
     }
     ctrl::PatchOptions options;
     options.subresource = "status";
-    auto patched = client.patch(st::serviceTokenResource(), ns, t.meta.name,
-                                ctrl::PatchType::kMerge, {{"status", st::encodeStatus(status)}},
-                                options);
+    auto patched =
+        client.patch(st::serviceTokenResource(), ns, t.meta.name, ctrl::PatchType::kMerge,
+                     {{"status", st::encodeStatus(status)}}, options);
     if (!patched.isOk()) {
       std::cerr << "st-bench: patching the status of " << t.meta.name << ": "
                 << patched.status().toString() << "\n";
@@ -224,17 +222,17 @@ int observe(ctrl::Client& client, const std::string& ns, int n, const std::strin
     ctrl::WatchOptions options;
     options.resourceVersion = resourceVersion;
     options.timeoutSeconds = 600;
-    auto s = client.watch(
-        st::serviceTokenResource(), ns, options,
-        [&](const ctrl::WatchEvent& e) {
-          if (e.type == ctrl::WatchEventType::kError) return false;
-          if (e.object != nullptr && e.object->contains("metadata")) {
-            resourceVersion = (*e.object)["metadata"].value("resourceVersion", resourceVersion);
-            if (e.type != ctrl::WatchEventType::kBookmark) see(*e.object);
-          }
-          return static_cast<int>(active.size()) < n;
-        },
-        {});
+    auto s = client.watch(st::serviceTokenResource(), ns, options,
+                          [&](const ctrl::WatchEvent& e) {
+                            if (e.type == ctrl::WatchEventType::kError) return false;
+                            if (e.object != nullptr && e.object->contains("metadata")) {
+                              resourceVersion =
+                                  (*e.object)["metadata"].value("resourceVersion", resourceVersion);
+                              if (e.type != ctrl::WatchEventType::kBookmark) see(*e.object);
+                            }
+                            return static_cast<int>(active.size()) < n;
+                          },
+                          {});
     if (!s.isOk() && s.code() != ctrl::Code::kCancelled) {
       std::cerr << "st-bench: watch ended: " << s.toString() << "\n";
       return 2;

@@ -96,6 +96,12 @@ struct RestConfig {
   std::string ns;  // the context's namespace, "" when unset (kubeconfig only)
 };
 
+// The default transport: send() runs the exchange on the calling thread
+// (Boost.Beast over a pool of keep-alive connections, one OpenSSL context for
+// all of them), so a request costs no thread hand-off; stream() goes through
+// the cpprestsdk transport. Same contract and errors as makeCppRestTransport.
+StatusOr<std::unique_ptr<Transport>> makeTransport(const RestConfig& config);
+
 // Creates the cpprestsdk-backed transport. Errors: InvalidArgument when the
 // server URL, certificate or key cannot be parsed.
 StatusOr<std::unique_ptr<Transport>> makeCppRestTransport(const RestConfig& config);

@@ -39,13 +39,17 @@ ctrl::HttpRequest createConfigMap(const std::string& name) {
   return request;
 }
 
-TEST(TransportRestartTest, FirstRequestsAfterAnApiserverRestartSucceed) {
+// Both transports: makeTransport (the default) and makeCppRestTransport.
+class TransportRestartTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TransportRestartTest, FirstRequestsAfterAnApiserverRestartSucceed) {
   ControlPlane& cp = sharedControlPlane();
   ctrl::KubeconfigOptions options;
   options.path = cp.kubeconfig();
   auto config = ctrl::loadKubeconfig(options);
   ASSERT_TRUE(config.isOk()) << config.status().toString();
-  auto made = ctrl::makeCppRestTransport(config.value());
+  auto made = GetParam() == "Default" ? ctrl::makeTransport(config.value())
+                                      : ctrl::makeCppRestTransport(config.value());
   ASSERT_TRUE(made.isOk()) << made.status().toString();
   std::unique_ptr<ctrl::Transport> transport = std::move(made).value();
 
@@ -104,4 +108,9 @@ TEST(TransportRestartTest, FirstRequestsAfterAnApiserverRestartSucceed) {
 }
 
 }  // namespace
+INSTANTIATE_TEST_SUITE_P(, TransportRestartTest, ::testing::Values("Default", "CppRest"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
+
 }  // namespace sttest

@@ -1,4 +1,5 @@
-// The cpprest Transport against a real kube-apiserver: client-certificate
+// Both Transports (makeTransport, the default, and makeCppRestTransport)
+// against a real kube-apiserver: client-certificate
 // (EC P-256) and bearer-token authentication from a kubeconfig, TLS
 // verification really on, watch streams delivered line by line, stopped
 // promptly on request, and ending cleanly or by idle timeout as configured.
@@ -39,8 +40,19 @@ std::string readAll(const std::string& path) {
   return out.str();
 }
 
-std::unique_ptr<ctrl::Transport> makeTransport(const ctrl::RestConfig& config) {
-  auto transport = ctrl::makeCppRestTransport(config);
+using Factory = ctrl::StatusOr<std::unique_ptr<ctrl::Transport>> (*)(const ctrl::RestConfig&);
+Factory transportFactory = nullptr;  // the one under test, set by the fixture
+
+// Every test runs against both transports, named by the parameter.
+class TransportTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    transportFactory = GetParam() == "Default" ? &ctrl::makeTransport : &ctrl::makeCppRestTransport;
+  }
+};
+
+std::unique_ptr<ctrl::Transport> newTransport(const ctrl::RestConfig& config) {
+  auto transport = transportFactory(config);
   EXPECT_TRUE(transport.isOk()) << transport.status().toString();
   return transport.isOk() ? std::move(transport).value() : nullptr;
 }
@@ -89,12 +101,12 @@ class LineCollector {
   std::vector<std::string> lines_;
 };
 
-TEST(TransportTest, GetVersionWithClientCertificateFromKubeconfig) {
+TEST_P(TransportTest, GetVersionWithClientCertificateFromKubeconfig) {
   const ctrl::RestConfig config = adminConfig();
   // The plane's admin credentials are an inline EC P-256 key and certificate.
   ASSERT_FALSE(config.clientKeyPem.empty());
   ASSERT_FALSE(config.caPem.empty());
-  auto transport = makeTransport(config);
+  auto transport = newTransport(config);
   ASSERT_TRUE(transport);
   auto response = transport->send(get("/version"));
   ASSERT_TRUE(response.isOk()) << response.status().toString();
@@ -106,9 +118,9 @@ TEST(TransportTest, GetVersionWithClientCertificateFromKubeconfig) {
 // Every TLS connection to the API server, the first on a new socket
 // included, has TCP keepalive on (30 s idle): a peer that vanishes is found
 // out by the kernel, not hours later.
-TEST(TransportTest, TlsConnectionsCarryTcpKeepalive) {
+TEST_P(TransportTest, TlsConnectionsCarryTcpKeepalive) {
   const ctrl::RestConfig config = adminConfig();
-  auto transport = makeTransport(config);
+  auto transport = newTransport(config);
   ASSERT_TRUE(transport);
   auto response = transport->send(get("/version"));
   ASSERT_TRUE(response.isOk()) << response.status().toString();
@@ -138,12 +150,12 @@ TEST(TransportTest, TlsConnectionsCarryTcpKeepalive) {
   EXPECT_GT(checked, 0) << "no connection to the API server found";
 }
 
-TEST(TransportTest, ClientCertificateIsWhatAuthenticates) {
+TEST_P(TransportTest, ClientCertificateIsWhatAuthenticates) {
   ctrl::RestConfig config = adminConfig();
-  auto admin = makeTransport(config);
+  auto admin = newTransport(config);
   config.clientCertPem.clear();
   config.clientKeyPem.clear();
-  auto anonymous = makeTransport(config);
+  auto anonymous = newTransport(config);
   ASSERT_TRUE(admin && anonymous);
   const auto target = "/api/v1/namespaces/default/configmaps?limit=1";
   auto allowed = admin->send(get(target));
@@ -153,11 +165,11 @@ TEST(TransportTest, ClientCertificateIsWhatAuthenticates) {
   EXPECT_THAT(denied->status, ::testing::AnyOf(401, 403));
 }
 
-TEST(TransportTest, WrongCaIsATlsFailureMappedToUnavailable) {
+TEST_P(TransportTest, WrongCaIsATlsFailureMappedToUnavailable) {
   ctrl::RestConfig config = adminConfig();
   // A real CA, just not the one that signed the serving certificate.
   config.caPem = readAll(sharedControlPlane().dir() + "/pki/client-ca.crt");
-  auto transport = makeTransport(config);
+  auto transport = newTransport(config);
   ASSERT_TRUE(transport);
   auto response = transport->send(get("/version"));
   ASSERT_FALSE(response.isOk()) << "status " << response->status;
@@ -165,28 +177,28 @@ TEST(TransportTest, WrongCaIsATlsFailureMappedToUnavailable) {
   EXPECT_THAT(response.status().message(), HasSubstr("SSL"));
 }
 
-TEST(TransportTest, SystemTrustStoreDoesNotTrustThePlane) {
+TEST_P(TransportTest, SystemTrustStoreDoesNotTrustThePlane) {
   ctrl::RestConfig config = adminConfig();
   config.caPem.clear();
-  auto transport = makeTransport(config);
+  auto transport = newTransport(config);
   ASSERT_TRUE(transport);
   auto response = transport->send(get("/version"));
   ASSERT_FALSE(response.isOk());
   EXPECT_EQ(response.status().code(), ctrl::Code::kUnavailable);
 }
 
-TEST(TransportTest, InsecureSkipTlsVerifyAcceptsAnyServer) {
+TEST_P(TransportTest, InsecureSkipTlsVerifyAcceptsAnyServer) {
   ctrl::RestConfig config = adminConfig();
   config.caPem.clear();
   config.insecureSkipTlsVerify = true;
-  auto transport = makeTransport(config);
+  auto transport = newTransport(config);
   ASSERT_TRUE(transport);
   auto response = transport->send(get("/version"));
   ASSERT_TRUE(response.isOk()) << response.status().toString();
   EXPECT_EQ(response->status, 200);
 }
 
-TEST(TransportTest, BearerTokenIsSentPerRequest) {
+TEST_P(TransportTest, BearerTokenIsSentPerRequest) {
   ControlPlane& cp = sharedControlPlane();
   const std::string sa = uniqueName("sa");
   ProcessResult r = cp.kubectl({"create", "serviceaccount", sa, "-n", "default"});
@@ -204,7 +216,7 @@ TEST(TransportTest, BearerTokenIsSentPerRequest) {
     ++calls;
     return token;
   };
-  auto transport = makeTransport(config);
+  auto transport = newTransport(config);
   ASSERT_TRUE(transport);
   ctrl::HttpRequest request;
   request.method = "POST";
@@ -223,8 +235,8 @@ TEST(TransportTest, BearerTokenIsSentPerRequest) {
   cp.kubectl({"delete", "serviceaccount", sa, "-n", "default"});
 }
 
-TEST(TransportTest, CreateGetDeleteWithBodiesAndConcurrentRequests) {
-  auto transport = makeTransport(adminConfig());
+TEST_P(TransportTest, CreateGetDeleteWithBodiesAndConcurrentRequests) {
+  auto transport = newTransport(adminConfig());
   ASSERT_TRUE(transport);
   const std::string name = uniqueName("crud");
   ctrl::HttpRequest create;
@@ -268,9 +280,9 @@ TEST(TransportTest, CreateGetDeleteWithBodiesAndConcurrentRequests) {
   EXPECT_EQ(gone->status, 404);
 }
 
-TEST(TransportTest, WatchDeliversALinePerEventAndStopsOnRequest) {
+TEST_P(TransportTest, WatchDeliversALinePerEventAndStopsOnRequest) {
   ControlPlane& cp = sharedControlPlane();
-  auto transport = makeTransport(adminConfig());
+  auto transport = newTransport(adminConfig());
   ASSERT_TRUE(transport);
   const std::string label = uniqueName("watch");
   ctrl::HttpRequest request = get(
@@ -317,8 +329,8 @@ TEST(TransportTest, WatchDeliversALinePerEventAndStopsOnRequest) {
   cp.kubectl({"delete", "configmap", names[1], "-n", "default"});
 }
 
-TEST(TransportTest, QuietWatchEndsCleanlyAtTheServerTimeout) {
-  auto transport = makeTransport(adminConfig());
+TEST_P(TransportTest, QuietWatchEndsCleanlyAtTheServerTimeout) {
+  auto transport = newTransport(adminConfig());
   ASSERT_TRUE(transport);
   ctrl::HttpRequest request = get(
       "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=2&labelSelector=st-test%3D" +
@@ -337,8 +349,8 @@ TEST(TransportTest, QuietWatchEndsCleanlyAtTheServerTimeout) {
   EXPECT_EQ(lines, 0);
 }
 
-TEST(TransportTest, QuietWatchBeyondTheIdleTimeoutIsTimeout) {
-  auto transport = makeTransport(adminConfig());
+TEST_P(TransportTest, QuietWatchBeyondTheIdleTimeoutIsTimeout) {
+  auto transport = newTransport(adminConfig());
   ASSERT_TRUE(transport);
   ctrl::HttpRequest request = get(
       "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=300&labelSelector=st-test%3D" +
@@ -350,8 +362,8 @@ TEST(TransportTest, QuietWatchBeyondTheIdleTimeoutIsTimeout) {
   EXPECT_EQ(result.status().code(), ctrl::Code::kTimeout) << result.status().toString();
 }
 
-TEST(TransportTest, StreamOfAnUnknownResourceReturnsTheErrorStatus) {
-  auto transport = makeTransport(adminConfig());
+TEST_P(TransportTest, StreamOfAnUnknownResourceReturnsTheErrorStatus) {
+  auto transport = newTransport(adminConfig());
   ASSERT_TRUE(transport);
   int lines = 0;
   auto result = transport->stream(
@@ -366,6 +378,11 @@ TEST(TransportTest, StreamOfAnUnknownResourceReturnsTheErrorStatus) {
   EXPECT_THAT(result->body, HasSubstr("NotFound"));
   EXPECT_EQ(lines, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(, TransportTest, ::testing::Values("Default", "CppRest"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 }  // namespace
 }  // namespace sttest

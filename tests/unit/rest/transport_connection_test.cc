@@ -1,4 +1,5 @@
-// How the cpprest Transport uses its connections, observed from a loopback
+// How both Transports (makeTransport, the default, and makeCppRestTransport)
+// use their connections, observed from a loopback
 // HTTP server: keep-alive reuse, a request replayed once on a fresh
 // connection when a pooled one turns out dead while being written to (a
 // restarted API server), no replay once a request was fully written, and
@@ -20,10 +21,21 @@ namespace {
 using namespace std::chrono_literals;
 using sttest::LoopbackHttpServer;
 
+using Factory = ctrl::StatusOr<std::unique_ptr<ctrl::Transport>> (*)(const ctrl::RestConfig&);
+Factory transportFactory = nullptr;  // the one under test, set by the fixture
+
+// Every test runs against both transports, named by the parameter.
+class TransportConnectionTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    transportFactory = GetParam() == "Default" ? &ctrl::makeTransport : &ctrl::makeCppRestTransport;
+  }
+};
+
 std::unique_ptr<ctrl::Transport> transportFor(const LoopbackHttpServer& server) {
   ctrl::RestConfig config;
   config.server = server.url();
-  auto transport = ctrl::makeCppRestTransport(config);
+  auto transport = transportFactory(config);
   EXPECT_TRUE(transport.isOk()) << transport.status().toString();
   return transport.isOk() ? std::move(transport).value() : nullptr;
 }
@@ -48,7 +60,7 @@ std::string connectionOf(const ctrl::StatusOr<ctrl::HttpResponse>& response) {
   return response->body;
 }
 
-TEST(TransportConnectionTest, SequentialRequestsShareOneKeepAliveConnection) {
+TEST_P(TransportConnectionTest, SequentialRequestsShareOneKeepAliveConnection) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
   ASSERT_TRUE(transport);
@@ -69,7 +81,7 @@ TEST(TransportConnectionTest, SequentialRequestsShareOneKeepAliveConnection) {
   EXPECT_LT(server.connectionsAccepted(), 10);
 }
 
-TEST(TransportConnectionTest, StreamsWithManyIdleTimeoutsDoNotDropTheRequestConnection) {
+TEST_P(TransportConnectionTest, StreamsWithManyIdleTimeoutsDoNotDropTheRequestConnection) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
   ASSERT_TRUE(transport);
@@ -97,7 +109,7 @@ TEST(TransportConnectionTest, StreamsWithManyIdleTimeoutsDoNotDropTheRequestConn
   EXPECT_FALSE(server.closedByClient(1));
 }
 
-TEST(TransportConnectionTest, PostOnAConnectionResetWhileIdleIsSentOnceOnAFreshOne) {
+TEST_P(TransportConnectionTest, PostOnAConnectionResetWhileIdleIsSentOnceOnAFreshOne) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
   ASSERT_TRUE(transport);
@@ -125,7 +137,7 @@ TEST(TransportConnectionTest, PostOnAConnectionResetWhileIdleIsSentOnceOnAFreshO
   }
 }
 
-TEST(TransportConnectionTest, GetAndWatchAfterAResetSucceedOnTheFirstCall) {
+TEST_P(TransportConnectionTest, GetAndWatchAfterAResetSucceedOnTheFirstCall) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
   ASSERT_TRUE(transport);
@@ -152,7 +164,7 @@ TEST(TransportConnectionTest, GetAndWatchAfterAResetSucceedOnTheFirstCall) {
   }
 }
 
-TEST(TransportConnectionTest, PostFullyWrittenIsNeverReplayed) {
+TEST_P(TransportConnectionTest, PostFullyWrittenIsNeverReplayed) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
   ASSERT_TRUE(transport);
@@ -169,7 +181,7 @@ TEST(TransportConnectionTest, PostFullyWrittenIsNeverReplayed) {
 // itself: when the status line of a REUSED connection cannot be read (EOF or
 // reset) it sends the request again, whatever its method. Every write method
 // must reach the server once, never twice.
-TEST(TransportConnectionTest, WriteOnAReusedConnectionIsNeverReplayed) {
+TEST_P(TransportConnectionTest, WriteOnAReusedConnectionIsNeverReplayed) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
   ASSERT_TRUE(transport);
@@ -204,7 +216,7 @@ TEST(TransportConnectionTest, WriteOnAReusedConnectionIsNeverReplayed) {
 // far), never after reading it whole. Both servers below send part of a
 // huge body and then nothing, so a transport that reads to the end would
 // wait for the request timeout instead.
-TEST(TransportConnectionTest, ResponseBodiesAreReadOnlyUpToTheLimit) {
+TEST_P(TransportConnectionTest, ResponseBodiesAreReadOnlyUpToTheLimit) {
   LoopbackHttpServer server;
   server.setResponder([](const LoopbackHttpServer::Request& r) -> std::optional<std::string> {
     if (r.target == "/declared") {
@@ -239,7 +251,7 @@ TEST(TransportConnectionTest, ResponseBodiesAreReadOnlyUpToTheLimit) {
   EXPECT_THAT(response->body, ::testing::StartsWith("{\"connection\":"));
 }
 
-TEST(TransportConnectionTest, TimedOutRequestIsNotReplayed) {
+TEST_P(TransportConnectionTest, TimedOutRequestIsNotReplayed) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
   ASSERT_TRUE(transport);
@@ -252,7 +264,7 @@ TEST(TransportConnectionTest, TimedOutRequestIsNotReplayed) {
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
-TEST(TransportConnectionTest, ConcurrentRequestsAreNotSerialisedOnOneConnection) {
+TEST_P(TransportConnectionTest, ConcurrentRequestsAreNotSerialisedOnOneConnection) {
   constexpr int kWorkers = 8;  // the operator's worker count
   LoopbackHttpServer server;
   auto transport = transportFor(server);
@@ -280,7 +292,7 @@ TEST(TransportConnectionTest, ConcurrentRequestsAreNotSerialisedOnOneConnection)
 // idle pooled ones included, stays up but never answers again. The request
 // that times out on one of them must not leave the others in the pool, or
 // the next request would wait out a full timeout on another dead one.
-TEST(TransportConnectionTest, ATimeoutRetiresThePooledConnectionsBesideIt) {
+TEST_P(TransportConnectionTest, ATimeoutRetiresThePooledConnectionsBesideIt) {
   constexpr int kPooled = 3;
   LoopbackHttpServer server;
   auto transport = transportFor(server);
@@ -304,5 +316,10 @@ TEST(TransportConnectionTest, ATimeoutRetiresThePooledConnectionsBesideIt) {
   auto answered = transport->send(next);
   EXPECT_EQ(connectionOf(answered), "{\"connection\":" + std::to_string(kPooled + 1) + "}\n");
 }
+
+INSTANTIATE_TEST_SUITE_P(, TransportConnectionTest, ::testing::Values("Default", "CppRest"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 }  // namespace
