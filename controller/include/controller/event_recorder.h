@@ -61,8 +61,11 @@ struct EventRecorderOptions {
   std::string reportingController;
   // reportingInstance, e.g. the pod name (at most 128 characters).
   std::string reportingInstance;
-  // Events waiting to be sent; more are dropped.
+  // Events waiting to be sent; more are dropped (and counted).
   size_t queueCapacity = 1000;
+  // API writes (Event creates, series patches) in flight at once: a burst
+  // of events goes out this many at a time.
+  size_t senders = 4;
   // A repeat within this time of the last occurrence joins the series;
   // later, a new Event is created (client-go: 6 minutes).
   Duration seriesWindow = std::chrono::minutes(6);

@@ -1,5 +1,14 @@
 // The recorder: a bounded queue filled by event() and drained by start()'s
 // thread, which owns the series cache (so the cache needs no lock).
+//
+// Each wake-up takes the whole queue as one batch and works it in two steps:
+// first the batch is folded into the series cache on the sender thread
+// (repeats within the batch only raise a count, so an Event created for
+// them already carries its series), then the API writes the batch needs,
+// one per series, go out on up to `senders` threads at once. A single
+// sender writing one Event at a time fell far behind a burst of mints
+// (10,000 tokens: 5,546 Events dropped); each write touches only its own
+// series, so the writes need no lock either.
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
@@ -10,6 +19,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -44,6 +54,7 @@ struct Series {
   MonoTime lastSeen;
   MonoTime lastPatched;
   bool dirty = false;  // count/lastObserved newer than the API's copy
+  bool created = false;  // the API has (or had) this Event
 };
 
 std::string seriesKey(const EventFields& f) {
@@ -95,7 +106,13 @@ class AsyncEventRecorder::Impl {
 
  private:
   // Sender thread only, below.
-  void handle(const Pending& pending);
+  // Folds one event into the series cache; returns the series that needs a
+  // write in this batch (created or first repeat), else null.
+  Series* fold(const Pending& pending);
+  // Runs the writes `due` needs, on up to options_.senders threads. When
+  // `stopping`, the first failure ends it: the rest are counted as dropped.
+  void send(const std::vector<Series*>& due, bool stopping);
+  void write(Series& series);
   // Creates the Event for `series` (named anew). Returns whether it was sent.
   bool create(Series& series);
   // Sends the series' count; recreates the Event when the API lost it.
@@ -134,6 +151,7 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
     cv_.notify_all();
   });
   std::vector<Pending> batch;
+  std::vector<Series*> due;
   bool stopping = false;
   while (!stopping) {
     {
@@ -145,26 +163,26 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
       queue_.clear();
     }
-    // The last batch is still sent on stop (it is bounded by the queue
-    // capacity), but the first failure ends that flush: the API is likely
-    // unreachable, and shutdown must not wait out one timeout per event.
-    const uint64_t failedBefore = failed_.load();
     for (const Pending& pending : batch) {
-      if (stopping && failed_.load() != failedBefore) {
-        dropped_.fetch_add(1);
-        droppedMetric_.Increment();
-        continue;
-      }
-      handle(pending);
-      processed_.fetch_add(1);
+      if (Series* s = fold(pending); s != nullptr) due.push_back(s);
     }
+    const uint64_t failedBefore = failed_.load();
+    send(due, stopping);
+    processed_.fetch_add(batch.size());
+    // Series whose create failed are forgotten (the next occurrence tries again).
+    std::erase_if(series_, [](const auto& entry) { return !entry.second.created; });
+    const bool failedNow = failed_.load() != failedBefore;
     batch.clear();
-    if (!stopping || failed_.load() == failedBefore) maintain(stopping, stopping);
+    due.clear();
+    // On stop, the last batch is still sent (it is bounded by the queue
+    // capacity), but after a failure no series is flushed: the API is likely
+    // unreachable, and shutdown must not wait out one timeout per series.
+    if (!stopping || !failedNow) maintain(stopping, stopping);
   }
   return Status::ok();
 }
 
-void AsyncEventRecorder::Impl::handle(const Pending& pending) {
+Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
   const std::string key = seriesKey(pending.fields);
   auto it = series_.find(key);
   if (it != series_.end() && pending.seen - it->second.lastSeen <= options_.seriesWindow) {
@@ -173,31 +191,64 @@ void AsyncEventRecorder::Impl::handle(const Pending& pending) {
     s.lastObserved = pending.observed;
     s.lastSeen = pending.seen;
     s.dirty = true;
-    if (s.count == 2) patch(s);  // the first repeat is reported at once, as client-go does
-    return;
+    // The first repeat is reported at once, as client-go does (an Event not
+    // yet created in this batch is created with its count instead).
+    return s.count == 2 && s.created ? &s : nullptr;
   }
   if (it != series_.end()) {  // a stale series: finish it, start a new Event
-    if (it->second.dirty) patch(it->second);
+    if (it->second.dirty && it->second.created) patch(it->second);
     series_.erase(it);
   }
   if (series_.size() >= options_.maxSeries) {
-    auto oldest = series_.begin();
+    auto oldest = series_.end();
     for (auto i = series_.begin(); i != series_.end(); ++i) {
-      if (i->second.lastSeen < oldest->second.lastSeen) oldest = i;
+      if (!i->second.created) continue;  // being created in this batch
+      if (oldest == series_.end() || i->second.lastSeen < oldest->second.lastSeen) oldest = i;
     }
-    if (oldest->second.dirty) patch(oldest->second);
-    series_.erase(oldest);
+    if (oldest != series_.end()) {
+      if (oldest->second.dirty) patch(oldest->second);
+      series_.erase(oldest);
+    }
   }
   Series s;
   s.fields = pending.fields;
   s.firstObserved = s.lastObserved = pending.observed;
   s.lastSeen = s.lastPatched = pending.seen;
-  if (create(s)) series_.emplace(key, std::move(s));
+  s.ns = eventNamespace(s.fields.regarding);
+  s.name = eventName(s.fields.regarding, clock_.wallNow(), sequence_++);
+  s.dirty = true;
+  return &series_.emplace(key, std::move(s)).first->second;
+}
+
+void AsyncEventRecorder::Impl::write(Series& series) {
+  if (series.created) {
+    patch(series);
+  } else {
+    series.created = create(series);
+  }
+}
+
+void AsyncEventRecorder::Impl::send(const std::vector<Series*>& due, bool stopping) {
+  const uint64_t failedBefore = failed_.load();
+  // Each write touches only its own series; the cache is not changed meanwhile.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < due.size();) {
+      if (stopping && failed_.load() != failedBefore) {
+        dropped_.fetch_add(1);
+        droppedMetric_.Increment();
+        continue;
+      }
+      write(*due[i]);
+    }
+  };
+  const size_t threads = std::min<size_t>(std::max<size_t>(options_.senders, 1), due.size());
+  std::vector<std::jthread> helpers;
+  for (size_t i = 1; i < threads; ++i) helpers.emplace_back(work);
+  work();  // and the sender thread itself
 }
 
 bool AsyncEventRecorder::Impl::create(Series& series) {
-  series.ns = eventNamespace(series.fields.regarding);
-  series.name = eventName(series.fields.regarding, clock_.wallNow(), sequence_++);
   Json event = buildEvent(series.fields, series.name, options_.reportingController,
                           options_.reportingInstance, series.firstObserved, series.count,
                           series.lastObserved);

@@ -2,6 +2,9 @@
 // repeats folded into its series, and a queue that drops instead of blocking.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "recorder_harness.h"
 
 namespace sttest {
@@ -107,6 +110,56 @@ TEST_F(RecorderTest, RepeatAfterTheWindowStartsANewEvent) {
   EXPECT_EQ(stored.size(), 2U);
   for (const auto& e : stored) EXPECT_FALSE(e.contains("series"));
   EXPECT_TRUE(stop().isOk());
+}
+
+// A burst of distinct events is written `senders` at a time: the API sees
+// four creates in flight at once (it holds each until four wait), and every
+// Event arrives once.
+TEST_F(RecorderTest, BurstIsSentByConcurrentSenders) {
+  auto o = options();
+  o.senders = 4;
+  makeRecorder(o);
+  std::mutex mu;
+  std::condition_variable cv;
+  int inFlight = 0, maxInFlight = 0;
+  client_.setInterceptor([&](std::string_view verb, const ctrl::Resource&, std::string_view) {
+    if (verb != "create") return ctrl::Status::ok();
+    std::unique_lock lock(mu);
+    maxInFlight = std::max(maxInFlight, ++inFlight);
+    cv.notify_all();
+    // A failure bound, not a measurement: four must meet well within it.
+    cv.wait_for(lock, 30s, [&] { return maxInFlight >= 4; });
+    --inFlight;
+    return ctrl::Status::ok();
+  });
+  // Queued before the sender starts, so they form one batch.
+  constexpr int kEvents = 40;
+  for (int i = 0; i < kEvents; ++i) {
+    recorder_->event(token("t" + std::to_string(i)), ctrl::EventType::kNormal, "Issued",
+                     "IssueToken", "minted");
+  }
+  startSender();
+  ASSERT_TRUE(processed(kEvents));
+  EXPECT_EQ(maxInFlight, 4);
+  EXPECT_EQ(client_.calls("create"), kEvents);
+  EXPECT_EQ(events("team-a").size(), static_cast<size_t>(kEvents));
+  EXPECT_EQ(recorder_->dropped(), 0U);
+}
+
+// Repeats within one batch fold into the Event created for them: one
+// create carrying the count, no patch.
+TEST_F(RecorderTest, RepeatsWithinABatchAreCreatedWithTheirCount) {
+  makeRecorder(options());
+  for (int i = 0; i < 3; ++i) {
+    recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "minted");
+  }
+  startSender();
+  ASSERT_TRUE(processed(3));
+  EXPECT_EQ(client_.calls("create"), 1);
+  EXPECT_EQ(client_.calls("patch"), 0);
+  auto all = events("team-a");
+  ASSERT_EQ(all.size(), 1U);
+  EXPECT_EQ(all[0]["series"]["count"], 3);
 }
 
 TEST_F(RecorderTest, FullQueueDropsInsteadOfBlocking) {
