@@ -181,7 +181,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   tokenOptions.workers = options.workers;
   tokenOptions.clock = &clock;
   auto tokenReconciler = std::make_unique<ServiceTokenReconciler>(tokenDeps);
-  const ServiceTokenReconciler* tokenView = tokenReconciler.get();  // owned by the controller
+  ServiceTokenReconciler* tokenView = tokenReconciler.get();  // owned by the controller
   impl->tokenController =
       std::make_shared<ctrl::Controller>(std::move(tokenOptions), std::move(tokenReconciler));
   ctrl::ControllerOptions userOptions;
@@ -209,7 +209,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
                         // Someone else wrote status (or edited it away):
                         // put it right. Our own writes are not news.
                         (before->status != after->status &&
-                         !tokenView->wroteStatus(after->meta.key(), after->meta.resourceVersion))) {
+                         !tokenView->ownStatusWrite(after->meta.key(), after->meta.resourceVersion))) {
                tc.enqueue(after->meta.namespace_, after->meta.name);
              }
            },
@@ -219,9 +219,14 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
     auto it = s->meta.labels.find(kTokenLabel);
     if (it != s->meta.labels.end()) tc.enqueue(s->meta.namespace_, it->second);
   };
+  // Our own Secret write arriving in the cache is not news (the reconcile
+  // that wrote it knew it): no second reconcile per mint.
+  auto unlessOwnWrite = [enqueueOwner, tokenView](const std::shared_ptr<const TokenSecret>& s) {
+    if (!tokenView->ownSecretWrite(*s)) enqueueOwner(s);
+  };
   status = impl->secrets->addEventHandler(
-      {.onAdd = enqueueOwner,
-       .onUpdate = [enqueueOwner](const auto&, const auto& after) { enqueueOwner(after); },
+      {.onAdd = unlessOwnWrite,
+       .onUpdate = [unlessOwnWrite](const auto&, const auto& after) { unlessOwnWrite(after); },
        .onDelete = enqueueOwner});
   if (!status.isOk()) return status;
   auto onUser = [&tc, &uc, &tokens, &users](const std::shared_ptr<const ServiceUser>& u) {

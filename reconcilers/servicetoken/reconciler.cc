@@ -438,11 +438,26 @@ ctrl::Status ServiceTokenReconciler::finishMove(const ServiceToken& t, const Gat
   return ctrl::Status::ok();
 }
 
-bool ServiceTokenReconciler::wroteStatus(const std::string& key,
-                                         const std::string& resourceVersion) const {
+bool ServiceTokenReconciler::ownStatusWrite(const std::string& key,
+                                            const std::string& resourceVersion) {
   std::lock_guard lock(mu_);
   auto it = writtenStatus_.find(key);
-  return it != writtenStatus_.end() && it->second.resourceVersion == resourceVersion;
+  if (it == writtenStatus_.end() || it->second.resourceVersion != resourceVersion) return false;
+  writtenStatus_.erase(it);  // the cache caught up
+  return true;
+}
+
+bool ServiceTokenReconciler::ownSecretWrite(const TokenSecret& secret) {
+  auto owner = secret.meta.labels.find(kTokenLabel);
+  if (owner == secret.meta.labels.end()) return false;
+  const std::string key = ctrl::objectKey(secret.meta.namespace_, owner->second);
+  auto mine = written_.find(key);
+  if (!mine || mine->meta.name != secret.meta.name ||
+      mine->meta.resourceVersion != secret.meta.resourceVersion) {
+    return false;
+  }
+  written_.forget(key);  // the cache caught up
+  return true;
 }
 
 ServiceToken ServiceTokenReconciler::freshest(const ServiceToken& cached) {

@@ -86,8 +86,18 @@ class ServiceTokenReconciler final : public ctrl::Reconciler {
 
   // Whether this process wrote the status the ServiceToken `key` has at
   // `resourceVersion` (so an update event carrying it is not news; a status
-  // someone else wrote is). Thread-safe.
-  bool wroteStatus(const std::string& key, const std::string& resourceVersion) const;
+  // someone else wrote is). Call it from the token informer's update
+  // handler, which runs after the cache holds that version: on a match the
+  // reconciler forgets its copy of the written status, as the cache has
+  // caught up (without this, a copy per token stayed until the token's
+  // next reconcile, months later for a quiet token). Thread-safe.
+  bool ownStatusWrite(const std::string& key, const std::string& resourceVersion);
+
+  // Whether `secret`, just cached (add or update), is the very version this
+  // process wrote for its ServiceToken: then nothing changed that the
+  // reconcile which wrote it did not know, no new reconcile is needed, and
+  // the reconciler forgets its copy (the cache has caught up). Thread-safe.
+  bool ownSecretWrite(const TokenSecret& secret);
 
  private:
   struct Gathered;

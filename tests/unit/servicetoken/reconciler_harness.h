@@ -154,6 +154,8 @@ class ReconcilerHarness {
     return reconciler_->reconcile(req, std::stop_token());
   }
 
+  st::ServiceTokenReconciler& reconciler() { return *reconciler_; }
+
   // The live (server-side) object, decoded.
   st::ServiceToken token(const std::string& name) {
     auto t = st::decodeServiceToken(api_.object(st::serviceTokenResource(), kNs, name));

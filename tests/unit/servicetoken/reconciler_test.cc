@@ -46,6 +46,34 @@ class ReconcilerTest : public ::testing::Test {
   ReconcilerHarness h_;
 };
 
+// Our own writes arriving in the cache are recognised once: the informer
+// handlers skip the reconcile they would cost and the reconciler drops its
+// copies (kept until then so a lagging cache is not mistaken for news).
+// Any other version is news.
+TEST_F(ReconcilerTest, OwnWritesAreRecognisedOnceWhenTheCacheCatchesUp) {
+  h_.putToken("own", "airflow", "Own");
+  h_.sync();
+  ASSERT_TRUE(h_.reconcile("own").isOk());
+  const st::ServiceToken live = h_.token("own");
+  ASSERT_EQ(live.status.phase, "Active");
+  auto secret = st::decodeTokenSecret(h_.secret("own"));
+  ASSERT_TRUE(secret.isOk()) << secret.status().toString();
+  st::TokenSecret other = *secret;
+  other.meta.resourceVersion = "999999";
+  EXPECT_FALSE(h_.reconciler().ownSecretWrite(other));
+  EXPECT_TRUE(h_.reconciler().ownSecretWrite(*secret));
+  EXPECT_FALSE(h_.reconciler().ownSecretWrite(*secret));  // forgotten
+  EXPECT_FALSE(h_.reconciler().ownStatusWrite(live.meta.key(), "999999"));
+  EXPECT_TRUE(h_.reconciler().ownStatusWrite(live.meta.key(), live.meta.resourceVersion));
+  EXPECT_FALSE(h_.reconciler().ownStatusWrite(live.meta.key(), live.meta.resourceVersion));
+  // With the caches caught up, a reconcile still writes nothing.
+  h_.sync();
+  const int writes = secretWrites();
+  ASSERT_TRUE(h_.reconcile("own").isOk());
+  EXPECT_EQ(secretWrites(), writes);
+  EXPECT_EQ(h_.token("own").meta.resourceVersion, live.meta.resourceVersion);
+}
+
 // Issue 9.1: with expiresInDays 1 and renewBefore 23h59m the jitter put the
 // renewal before issuedAt, and every write of our own Secret found renewal
 // due again: about 75 mints a second.
