@@ -5,6 +5,7 @@
 #include "authority/key_bootstrap.h"
 #include "authority/key_rotator.h"
 #include "controller/controller.h"
+#include "controller/workqueue.h"
 #include "controller/event_recorder.h"
 #include "controller/informer.h"
 #include "controller/leader_elector.h"
@@ -64,6 +65,10 @@ void enqueueWithSiblings(ctrl::Controller& c, const Informer<ServiceToken>& toke
     c.enqueue(ctrl::Request::fromKey(key));
   }
 }
+
+// Events a burst may queue while they wait for reconciles (about half a
+// KiB each); more are dropped and counted in event_recorder_dropped_total.
+constexpr size_t kEventQueueCapacity = 20000;
 
 // Our own status writes change neither generation, labels nor annotations:
 // they are not worth a reconcile (controller-runtime's predicates).
@@ -159,10 +164,18 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
     writer = impl->fencedClient.get();
   }
 
+  // Events wait while reconciles do (up to the recorder's maxHold): in a
+  // burst the API server's capacity goes to Secrets and status first, and
+  // the queue holds a burst's events instead of dropping them.
+  Impl* self = impl.get();
   auto events = ctrl::AsyncEventRecorder::create(
       *writer, clock,
       {.reportingController = "servicetoken.dev/servicetoken-operator",
-       .reportingInstance = identity});
+       .reportingInstance = identity,
+       .queueCapacity = kEventQueueCapacity,
+       .holdWhile = [self] {
+         return self->tokenController != nullptr && self->tokenController->queue().len() > 0;
+       }});
   if (!events.isOk()) return events.status();
   impl->events = std::shared_ptr<ctrl::AsyncEventRecorder>(std::move(events).value());
 

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -74,6 +75,14 @@ struct EventRecorderOptions {
   Duration seriesUpdateInterval = std::chrono::seconds(30);
   // Series remembered at once; the least recently seen is forgotten first.
   size_t maxSeries = 4096;
+  // Events are informational; the objects' own writes matter more. While
+  // this returns true (e.g. "reconciles are waiting"), the sender holds the
+  // queued events back, asking again every holdCheckInterval, but never
+  // longer than maxHold after the oldest queued event was recorded. Empty:
+  // never hold. Called on the sender thread; must be cheap and thread-safe.
+  std::function<bool()> holdWhile;
+  Duration holdCheckInterval = std::chrono::milliseconds(200);
+  Duration maxHold = std::chrono::minutes(2);
 };
 
 // The events.k8s.io/v1 recorder. Counters event_recorder_dropped_total and
@@ -109,6 +118,8 @@ class AsyncEventRecorder final : public EventRecorder, public Runnable {
   uint64_t failed() const;
   // Events taken from the queue and handled (sent, aggregated or failed).
   uint64_t processed() const;
+  // Times the sender held queued events back because holdWhile said so.
+  uint64_t holds() const;
 
  private:
   class Impl;

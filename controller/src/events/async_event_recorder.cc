@@ -103,12 +103,16 @@ class AsyncEventRecorder::Impl {
   uint64_t dropped() const { return dropped_.load(); }
   uint64_t failed() const { return failed_.load(); }
   uint64_t processed() const { return processed_.load(); }
+  uint64_t holds() const { return holds_.load(); }
 
  private:
   // Sender thread only, below.
   // Folds one event into the series cache; returns the series that needs a
   // write in this batch (created or first repeat), else null.
   Series* fold(const Pending& pending);
+  // With mu_ held by `lock`: waits while options_.holdWhile says so (asked
+  // without the lock), within maxHold of the oldest queued event.
+  void holdBack(std::unique_lock<std::mutex>& lock, const std::stop_token& stop);
   // Runs the writes `due` needs, on up to options_.senders threads. When
   // `stopping`, the first failure ends it: the rest are counted as dropped.
   void send(const std::vector<Series*>& due, bool stopping);
@@ -138,6 +142,7 @@ class AsyncEventRecorder::Impl {
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> processed_{0};
+  std::atomic<uint64_t> holds_{0};
 
   std::unordered_map<std::string, Series> series_;  // sender thread only
   // Starts at a random value so two recorders (a restarted process, or tests
@@ -158,6 +163,7 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
       std::unique_lock lock(mu_);
       clock_.waitUntil(lock, cv_, nextWake(),
                        [&] { return !queue_.empty() || stop.stop_requested(); });
+      holdBack(lock, stop);
       stopping = stop.stop_requested();
       closed_ = stopping;
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
@@ -180,6 +186,23 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
     if (!stopping || !failedNow) maintain(stopping, stopping);
   }
   return Status::ok();
+}
+
+void AsyncEventRecorder::Impl::holdBack(std::unique_lock<std::mutex>& lock,
+                                        const std::stop_token& stop) {
+  if (!options_.holdWhile) return;
+  while (!stop.stop_requested() && !queue_.empty()) {
+    const MonoTime until = queue_.front().seen + options_.maxHold;
+    if (clock_.now() >= until) return;
+    lock.unlock();
+    const bool busy = options_.holdWhile();
+    lock.lock();
+    if (!busy) return;
+    // The deadline first, then the count a test may wait for.
+    const MonoTime wake = std::min(clock_.now() + options_.holdCheckInterval, until);
+    ++holds_;
+    clock_.waitUntil(lock, cv_, wake, [&] { return stop.stop_requested(); });
+  }
 }
 
 Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
@@ -340,5 +363,6 @@ Status AsyncEventRecorder::start(std::stop_token stop) { return impl_->run(stop)
 uint64_t AsyncEventRecorder::dropped() const { return impl_->dropped(); }
 uint64_t AsyncEventRecorder::failed() const { return impl_->failed(); }
 uint64_t AsyncEventRecorder::processed() const { return impl_->processed(); }
+uint64_t AsyncEventRecorder::holds() const { return impl_->holds(); }
 
 }  // namespace ctrl

@@ -2,6 +2,7 @@
 // repeats folded into its series, and a queue that drops instead of blocking.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -160,6 +161,43 @@ TEST_F(RecorderTest, RepeatsWithinABatchAreCreatedWithTheirCount) {
   auto all = events("team-a");
   ASSERT_EQ(all.size(), 1U);
   EXPECT_EQ(all[0]["series"]["count"], 3);
+}
+
+// While holdWhile says the API is busy with more important writes, queued
+// events wait; once it says otherwise they go out.
+TEST_F(RecorderTest, EventsWaitWhileHoldWhileSaysBusy) {
+  auto o = options();
+  std::atomic<bool> busy{true};
+  o.holdWhile = [&] { return busy.load(); };
+  makeRecorder(o);
+  startSender();
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "minted");
+  // The sender asked, was told to wait, and wrote nothing meanwhile.
+  ASSERT_TRUE(eventually([&] { return recorder_->holds() >= 1; }));
+  clock_.advance(o.holdCheckInterval);
+  ASSERT_TRUE(eventually([&] { return recorder_->holds() >= 2; }));
+  EXPECT_EQ(client_.calls("create"), 0);
+  EXPECT_EQ(recorder_->processed(), 0U);
+  busy = false;
+  clock_.advance(o.holdCheckInterval);
+  ASSERT_TRUE(processed(1));
+  EXPECT_EQ(events("team-a").size(), 1U);
+}
+
+// Holding back is bounded: after maxHold the events go out even if the
+// API is still busy.
+TEST_F(RecorderTest, HoldingBackEndsAfterMaxHold) {
+  auto o = options();
+  o.holdWhile = [] { return true; };
+  o.maxHold = 1min;
+  makeRecorder(o);
+  startSender();
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "minted");
+  ASSERT_TRUE(eventually([&] { return recorder_->holds() >= 1; }));
+  EXPECT_EQ(client_.calls("create"), 0);
+  clock_.advance(1min);
+  ASSERT_TRUE(processed(1));
+  EXPECT_EQ(events("team-a").size(), 1U);
 }
 
 TEST_F(RecorderTest, FullQueueDropsInsteadOfBlocking) {
