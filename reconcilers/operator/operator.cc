@@ -5,7 +5,6 @@
 #include "authority/key_bootstrap.h"
 #include "authority/key_rotator.h"
 #include "controller/controller.h"
-#include "controller/workqueue.h"
 #include "controller/event_recorder.h"
 #include "controller/informer.h"
 #include "controller/leader_elector.h"
@@ -13,6 +12,7 @@
 #include "controller/manager.h"
 #include "controller/metrics.h"
 #include "controller/multi_namespace_informer.h"
+#include "controller/workqueue.h"
 #include "operator/metrics_serving.h"
 #include "servicetoken/reconciler.h"
 #include "servicetoken/token_metrics.h"
@@ -222,7 +222,8 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
                         // Someone else wrote status (or edited it away):
                         // put it right. Our own writes are not news.
                         (before->status != after->status &&
-                         !tokenView->ownStatusWrite(after->meta.key(), after->meta.resourceVersion))) {
+                         !tokenView->ownStatusWrite(after->meta.key(),
+                                                    after->meta.resourceVersion))) {
                tc.enqueue(after->meta.namespace_, after->meta.name);
              }
            },

@@ -53,7 +53,7 @@ struct Series {
   WallTime lastObserved;
   MonoTime lastSeen;
   MonoTime lastPatched;
-  bool dirty = false;  // count/lastObserved newer than the API's copy
+  bool dirty = false;    // count/lastObserved newer than the API's copy
   bool created = false;  // the API has (or had) this Event
 };
 
