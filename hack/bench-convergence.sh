@@ -16,9 +16,15 @@
 #   - peak and steady RSS, CPU seconds;
 #   - tokens Active over time, for both, as CSV (and a PNG when gnuplot is
 #     installed: hack/install-deps.sh bench) under BENCH_OUT.
+#   - a rotation storm: how the jitter spread the renewal times of the N
+#     tokens minted together, then the operator restarted with its wall
+#     clock past all of them (the hidden --clock-skew, for benchmarks only)
+#     and a client-side limit of STORM_QPS: time to renew all N, writes per
+#     token, and the highest request rate the API server saw.
 # Usage: hack/bench-convergence.sh [N]   (default 1000)
 # Environment: OPERATOR, ST_BENCH (the binaries), FLOOR_WRITERS (16),
-#   QUIET_SECONDS (30), BENCH_OUT (a directory kept after the run).
+#   QUIET_SECONDS (30), STORM_QPS (200), BENCH_OUT (a directory kept after
+#   the run).
 set -euo pipefail
 n=${1:-1000}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +33,7 @@ operator=${OPERATOR:-$root/build/bin/servicetoken-operator}
 stbench=${ST_BENCH:-$(dirname "$operator")/st-bench}
 writers=${FLOOR_WRITERS:-16}
 quiet=${QUIET_SECONDS:-30}
+storm_qps=${STORM_QPS:-200}
 for b in "$operator" "$stbench"; do
   [ -x "$b" ] || { echo "bench: $b missing: build first (make build)" >&2; exit 1; }
 done
@@ -101,11 +108,13 @@ port=$(free_port)
 # Starts the operator in the background; sets $pid (no subshell, so this
 # script stays its parent and can wait for it).
 start_operator() {
+  local log=$1
+  shift
   # Plain HTTP on loopback: the benchmark reads /metrics with curl, without a token.
   "$operator" --kubeconfig "$KUBECONFIG" --namespace servicetoken-system --log-level error \
     --watch-namespace bench \
     --metrics-bind-address "127.0.0.1:$port" --metrics-secure=false \
-    --health-probe-bind-address 0 >"$1" 2>&1 &
+    --health-probe-bind-address 0 "$@" >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
 }
@@ -181,6 +190,48 @@ echo "after a restart: first reconcile after $first_reconcile s, all $n reconcil
 sleep 5
 snapshot "$dir/m6"
 python3 "$here/bench_metrics.py" writes "$dir/m5" "$dir/m6" "$n" "    "
+echo "  RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s"
+
+# --- a rotation storm
+"$kubectl" get st -n bench -o jsonpath='{range .items[*]}{.status.renewalTime}{"\n"}{end}' >"$dir/renewals"
+# Prints how the jitter spread the renewal times (to stderr) and the skew
+# that puts the wall clock 2 minutes past the last one.
+skew=$(python3 - "$dir/renewals" <<'EOF'
+import datetime, sys, time
+ts = sorted(datetime.datetime.fromisoformat(l.strip().replace("Z", "+00:00")).timestamp()
+            for l in open(sys.argv[1]) if l.strip())
+per_minute = {}
+for t in ts:
+    per_minute[int(t // 60)] = per_minute.get(int(t // 60), 0) + 1
+print(f"rotation storm: the jitter spread the {len(ts)} renewal times over "
+      f"{(ts[-1] - ts[0]) / 3600:.1f} h, at most {max(per_minute.values())} in one minute",
+      file=sys.stderr)
+s = int(ts[-1] - time.time()) + 120
+print(f"{s // 86400}d{s % 86400}s")
+EOF
+)
+kill "$pid"; wait "$pid" 2>/dev/null || true
+snapshot "$dir/m7"
+storm_start=$(now)
+# A small burst, so that the limit holds over any few seconds.
+start_operator "$dir/operator-storm.log" --clock-skew "$skew" \
+  --kube-api-qps "$storm_qps" --kube-api-burst "$((storm_qps / 10 + 1))"
+samples=()
+deadline=$((SECONDS + 900))
+i=0
+until [ "$(metric 'servicetoken_mint_total{reason="RenewalDue"}')" -ge "$n" ] 2>/dev/null; do
+  [ $SECONDS -lt $deadline ] || { echo "bench: the storm did not end in time" >&2; exit 1; }
+  i=$((i + 1))
+  snapshot "$dir/s$i"
+  samples+=("$(now):$dir/s$i")
+  sleep 1
+done
+echo "  with the wall clock $skew ahead and --kube-api-qps $storm_qps: all $n renewed after" \
+  "$(since "$storm_start") s; the highest rate the API server saw (all clients):" \
+  "$(python3 "$here/bench_metrics.py" rates "${samples[@]}" 2>/dev/null || echo "not sampled")"
+sleep 5
+snapshot "$dir/m8"
+python3 "$here/bench_metrics.py" writes "$dir/m7" "$dir/m8" "$n" "    "
 echo "  RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s"
 
 # --- tokens Active over time

@@ -7,6 +7,9 @@
       API server's own Lease renewals are shown apart
   bench_metrics.py count BEFORE AFTER VERB RESOURCE
       how many VERB requests on RESOURCE (e.g. POST events) between them
+  bench_metrics.py rates TIME:SNAPSHOT...
+      the highest rate, in requests per second over any 5 s between the
+      snapshots, of resource requests (watches excluded) and of writes
 
 Prints figures only; exits non-zero only for bad input.
 """
@@ -66,9 +69,31 @@ def count(before, after, verb, resource):
     print(int(sum(v for (vb, r, _), v in d.items() if vb == verb and r == resource)))
 
 
+def rates(pairs, window=5.0):
+    """The highest rates over any span of at least `window` seconds."""
+    samples = []
+    for pair in pairs:
+        t, path = pair.split(":", 1)
+        samples.append((float(t), load(path)))
+    best_all = best_writes = 0.0
+    for i, (t0, a) in enumerate(samples):
+        for t1, b in samples[i + 1:]:
+            if t1 - t0 < window:
+                continue
+            d = {k: v - a.get(k, 0) for k, v in b.items()}
+            reqs = sum(v for (verb, r, _), v in d.items() if r and verb != "WATCH")
+            writes = sum(v for (verb, r, _), v in d.items() if r and verb in WRITE_VERBS)
+            best_all = max(best_all, reqs / (t1 - t0))
+            best_writes = max(best_writes, writes / (t1 - t0))
+            break
+    print(f"{best_all:.0f} requests/s, {best_writes:.0f} writes/s (highest over {window:.0f} s)")
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "writes":
         writes(argv[2], argv[3], int(argv[4]), argv[5] if len(argv) > 5 else "  ")
+    elif len(argv) >= 4 and argv[1] == "rates":
+        rates(argv[2:])
     elif len(argv) == 6 and argv[1] == "count":
         count(argv[2], argv[3], argv[4], argv[5])
     else:

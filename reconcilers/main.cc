@@ -10,6 +10,7 @@
 #include "controller/transport.h"
 #include "operator/operator.h"
 #include "operator/probe.h"
+#include "policy/lifetime.h"
 
 namespace {
 
@@ -77,6 +78,16 @@ int main(int argc, char** argv) {
   deps.client = client.get();
   deps.httpServerFactory = ctrl::makeCppRestHttpServer;
   deps.httpsServerFactory = ctrl::makeCppRestHttpsServer;
+  std::unique_ptr<ctrl::SkewedClock> skewed;
+  if (!options.clockSkew.empty()) {  // benchmarks only (options.h)
+    auto skew = st::parseDuration(options.clockSkew);
+    if (!skew.isOk()) {
+      std::cerr << "--clock-skew: " << skew.status().message() << "\n";
+      return 2;
+    }
+    skewed = std::make_unique<ctrl::SkewedClock>(*skew);
+    deps.clock = skewed.get();
+  }
   auto op = st::Operator::create(options, deps);
   if (!op.isOk()) {
     ctrl::log::error(op.status(), "Failed to start");

@@ -21,6 +21,19 @@ ctrl::StatusOr<st::ParsedOptions> parse(std::vector<std::string> args) {
   return st::parseOptions(static_cast<int>(argv.size()), argv.data());
 }
 
+// --clock-skew exists for benchmarks (hack/bench-convergence.sh) and is kept
+// out of --help.
+TEST(OperatorOptions, ClockSkewIsParsedButNotAdvertised) {
+  auto parsed = parse({"--clock-skew=61d"});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.clockSkew, "61d");
+  auto help = parse({"--help"});
+  ASSERT_TRUE(help.isOk()) << help.status().toString();
+  EXPECT_TRUE(help->exit);
+  EXPECT_THAT(help->output, ::testing::Not(::testing::HasSubstr("clock-skew")));
+  EXPECT_THAT(help->output, ::testing::HasSubstr("--watch-namespace"));
+}
+
 TEST(OperatorOptions, WatchesAllNamespacesByDefault) {
   auto parsed = parse({});
   ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
