@@ -15,7 +15,8 @@
 #   - writes during a quiet period and after a restart;
 #   - peak and steady RSS, CPU seconds;
 #   - tokens Active over time, for both, as CSV (and a PNG when gnuplot is
-#     installed: hack/install-deps.sh bench) under BENCH_OUT.
+#     installed: hack/install-deps.sh bench) under BENCH_OUT (default: bench/
+#     beside the binary's bin/, e.g. build/bench).
 #   - a rotation storm: how the jitter spread the renewal times of the N
 #     tokens minted together, then the operator restarted with its wall
 #     clock past all of them (the hidden --clock-skew, for benchmarks only)
@@ -23,8 +24,8 @@
 #     token, and the highest request rate the API server saw.
 # Usage: hack/bench-convergence.sh [N]   (default 1000)
 # Environment: OPERATOR, ST_BENCH (the binaries), FLOOR_WRITERS (16),
-#   QUIET_SECONDS (30), STORM_QPS (200), BENCH_OUT (a directory kept after
-#   the run).
+#   QUIET_SECONDS (30), STORM_QPS (200), BENCH_OUT (where the timelines and
+#   the plot are kept).
 set -euo pipefail
 n=${1:-1000}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,14 +41,13 @@ done
 eval "$("$here/build-binaries.sh" env)"
 kubectl=$TEST_ASSET_KUBECTL
 dir=$(mktemp -d /tmp/st-bench-XXXXXX)
-out=${BENCH_OUT:-$dir/out}
+out=${BENCH_OUT:-$(dirname "$operator")/../bench}
 mkdir -p "$out"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   "$here/control-plane.sh" down --dir "$dir/plane" >/dev/null 2>&1 || true
-  rm -rf "$dir/plane" "$dir"/*.yaml
-  [ -n "${BENCH_OUT:-}" ] || rm -rf "$dir"
+  rm -rf "$dir"  # metrics snapshots (hundreds of MiB in a storm); the figures are in $out
 }
 trap cleanup EXIT
 

@@ -76,6 +76,7 @@ def rates(pairs, window=5.0):
         t, path = pair.split(":", 1)
         samples.append((float(t), load(path)))
     best_all = best_writes = 0.0
+    found = False
     for i, (t0, a) in enumerate(samples):
         for t1, b in samples[i + 1:]:
             if t1 - t0 < window:
@@ -85,7 +86,11 @@ def rates(pairs, window=5.0):
             writes = sum(v for (verb, r, _), v in d.items() if r and verb in WRITE_VERBS)
             best_all = max(best_all, reqs / (t1 - t0))
             best_writes = max(best_writes, writes / (t1 - t0))
+            found = True
             break
+    if not found:
+        print(f"not measured (less than {window:.0f} s sampled)")
+        return
     print(f"{best_all:.0f} requests/s, {best_writes:.0f} writes/s (highest over {window:.0f} s)")
 
 
