@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   config->qps = options.qps;
   config->burst = options.burst;
   config->userAgent = "servicetoken-operator/0.1.0";
-  auto transport = ctrl::makeTransport(*config);
+  auto transport = options.httpTransport == "cpprest" ? ctrl::makeCppRestTransport(*config)
+                                                      : ctrl::makeTransport(*config);
   if (!transport.isOk()) {
     ctrl::log::error(transport.status(), "Failed to set up the API transport");
     return 1;

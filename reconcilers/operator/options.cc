@@ -142,6 +142,11 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
                  "half-open and resumed (kube-apiserver bookmarks about once a minute); 0 never")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
+  app.add_option("--http-transport", o.httpTransport,
+                 "HTTP client for requests other than watches: beast (on the calling thread) or "
+                 "cpprest (cpprestsdk's continuations; watches always use cpprestsdk)")
+      ->check(CLI::IsMember({"beast", "cpprest"}))
+      ->capture_default_str();
   app.add_option("--probe", o.probeUrl,
                  "Only GET this http:// URL and exit 0 on a 2xx answer (for `helm test`)");
   // Not in --help (empty group): moves the wall clock for benchmarks

@@ -47,6 +47,11 @@ struct OperatorOptions {
   // A watch that delivers no event and no bookmark for this long is dropped
   // as half-open and resumed on a new connection; 0 never drops one.
   int watchIdleTimeoutSeconds = 180;
+  // The HTTP client for requests other than watches: "beast" (default: the
+  // request runs on the calling thread) or "cpprest" (cpprestsdk's task
+  // continuations, as before 0.2; kept as a fallback). Watches always use
+  // cpprestsdk.
+  std::string httpTransport = "beast";
   // When set: GET this URL, exit 0 on 2xx, and do nothing else (probe.h).
   std::string probeUrl;
   // Hidden, for benchmarks only (--clock-skew, e.g. "61d"): the operator's

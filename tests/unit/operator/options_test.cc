@@ -191,4 +191,16 @@ TEST(OperatorOptions, WatchIdleTimeoutOutOfRangeIsAnErrorNamingTheFlag) {
   }
 }
 
+TEST(OperatorOptions, HttpTransportIsBeastByDefaultAndCppRestOnRequest) {
+  auto parsed = parse({});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.httpTransport, "beast");
+  parsed = parse({"--http-transport", "cpprest"});
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->options.httpTransport, "cpprest");
+  parsed = parse({"--http-transport", "curl"});
+  ASSERT_FALSE(parsed.isOk());
+  EXPECT_THAT(parsed.status().message(), HasSubstr("--http-transport"));
+}
+
 }  // namespace
