@@ -21,6 +21,7 @@
 
 #include "e2e/operator/poll.h"
 #include "judge.h"
+#include "workload.h"
 
 namespace sttest::chaos {
 namespace {
@@ -30,41 +31,12 @@ using e2e::eventually;
 using e2e::OperatorProcess;
 using e2e::secondsSince;
 
-// Users and tokens: `tokens` ServiceTokens spread over ten ServiceUsers.
-std::string manifests(const std::string& ns, int tokens) {
-  std::ostringstream y;
-  for (int u = 0; u < 10; ++u) {
-    y << "---\napiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata:\n  name: user-"
-      << u << "\n  namespace: " << ns << "\nspec:\n  displayName: Chaos User " << u << "\n";
-  }
-  for (int i = 0; i < tokens; ++i) {
-    y << "---\napiVersion: servicetoken.dev/v1alpha1\nkind: ServiceToken\nmetadata:\n  name: token-"
-      << i << "\n  namespace: " << ns << "\nspec:\n  displayName: Chaos Token " << i
-      << "\n  type: Service\n  serviceUserRef: {name: user-" << i % 10 << "}\n  expiration: 90d\n";
-  }
-  return y.str();
-}
-
-int activeCount(E2eCluster& c, const std::string& ns) {
-  ProcessResult r =
-      c.kubectl({"get", "servicetokens", "-n", ns, "-o", "jsonpath={.items[*].status.phase}"});
-  if (r.exitCode != 0) return -1;
-  std::istringstream in(r.out);
-  int n = 0;
-  for (std::string phase; in >> phase;) n += phase == "Active" ? 1 : 0;
-  return n;
-}
-
-uint32_t seed() {
-  if (const char* s = std::getenv("ST_CHAOS_SEED")) return static_cast<uint32_t>(std::stoul(s));
-  return std::random_device{}();
-}
-
 // Sets up the namespace and applies the manifests; returns when stored.
 void prepare(E2eCluster& c, const std::string& ns, int tokens) {
   ASSERT_EQ(c.error(), "");
   ASSERT_TRUE(c.ensureNamespace(ns));
-  ProcessResult r = c.kubectl({"apply", "--server-side", "-f", "-"}, manifests(ns, tokens));
+  ProcessResult r =
+      c.kubectl({"apply", "--server-side", "-f", "-"}, tokenManifests(ns, tokens, "Chaos"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
 }
 
@@ -83,7 +55,7 @@ TEST(Chaos, KilledAtTwentyRandomMomentsWhileAThousandTokensConverge) {
   const std::string ns = "chaos-kill";
   constexpr int kTokens = 1000;
   prepare(c, ns, kTokens);
-  const uint32_t s = seed();
+  const uint32_t s = chaosSeed();
   std::mt19937 rng(s);
   std::uniform_int_distribution<int> pause(100, 1500);
 

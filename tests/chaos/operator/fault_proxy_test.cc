@@ -28,6 +28,7 @@
 
 #include "e2e/operator/poll.h"
 #include "judge.h"
+#include "workload.h"
 
 namespace sttest::chaos {
 namespace {
@@ -36,35 +37,6 @@ using namespace std::chrono_literals;
 using e2e::eventually;
 using e2e::OperatorProcess;
 using e2e::secondsSince;
-
-std::string manifests(const std::string& ns, int tokens) {
-  std::ostringstream y;
-  for (int u = 0; u < 10; ++u) {
-    y << "---\napiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata:\n  name: user-"
-      << u << "\n  namespace: " << ns << "\nspec:\n  displayName: Proxy Chaos User " << u << "\n";
-  }
-  for (int i = 0; i < tokens; ++i) {
-    y << "---\napiVersion: servicetoken.dev/v1alpha1\nkind: ServiceToken\nmetadata:\n  name: token-"
-      << i << "\n  namespace: " << ns << "\nspec:\n  displayName: Proxy Chaos Token " << i
-      << "\n  type: Service\n  serviceUserRef: {name: user-" << i % 10 << "}\n  expiration: 90d\n";
-  }
-  return y.str();
-}
-
-int activeCount(E2eCluster& c, const std::string& ns) {
-  ProcessResult r =
-      c.kubectl({"get", "servicetokens", "-n", ns, "-o", "jsonpath={.items[*].status.phase}"});
-  if (r.exitCode != 0) return -1;
-  std::istringstream in(r.out);
-  int n = 0;
-  for (std::string phase; in >> phase;) n += phase == "Active" ? 1 : 0;
-  return n;
-}
-
-uint32_t seed() {
-  if (const char* s = std::getenv("ST_CHAOS_SEED")) return static_cast<uint32_t>(std::stoul(s));
-  return std::random_device{}();
-}
 
 std::string recoveredIn(double seconds) {
   std::ostringstream o;
@@ -113,7 +85,7 @@ struct ProxiedRun {
   OperatorProcess* op = nullptr;
 
   ProxiedRun(E2eCluster& cluster, std::string name, int n)
-      : c(cluster), ns(std::move(name)), tokens(n), rngSeed(seed()) {}
+      : c(cluster), ns(std::move(name)), tokens(n), rngSeed(chaosSeed()) {}
 
   // Returns "" or what failed. `faults` configures the proxy before the
   // operator starts; `extraArgs` go to the operator.
@@ -142,7 +114,8 @@ struct ProxiedRun {
     std::vector<std::string> args{"--workers", "8"};
     args.insert(args.end(), extraArgs.begin(), extraArgs.end());
     op = &c.startOperator("operator", args, path);
-    ProcessResult r = c.kubectl({"apply", "--server-side", "-f", "-"}, manifests(ns, tokens));
+    ProcessResult r =
+        c.kubectl({"apply", "--server-side", "-f", "-"}, tokenManifests(ns, tokens, "Proxy Chaos"));
     if (r.exitCode != 0) return "applying the tokens: " + r.err;
     return {};
   }

@@ -14,6 +14,7 @@
 
 #include "e2e/operator/poll.h"
 #include "judge.h"
+#include "workload.h"
 
 namespace sttest::chaos {
 namespace {
@@ -36,15 +37,6 @@ std::string manifests(const std::string& ns, int tokens) {
       << "\n  type: Service\n  serviceUserRef: {name: loader}\n  expiration: 30d\n";
   }
   return y.str();
-}
-
-int activeCount(E2eCluster& c, const std::string& ns) {
-  ProcessResult r =
-      c.kubectl({"get", "servicetokens", "-n", ns, "-o", "jsonpath={.items[*].status.phase}"});
-  std::istringstream in(r.out);
-  int n = 0;
-  for (std::string phase; in >> phase;) n += phase == "Active" ? 1 : 0;
-  return n;
 }
 
 // A client-side rate limit keeps the run long enough that the leader is
