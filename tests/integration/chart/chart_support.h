@@ -8,10 +8,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -161,12 +162,11 @@ inline void expectCanIList(const std::string& user, const std::string& ns, const
   std::vector<std::string> missing, extra;
   std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
                       std::back_inserter(missing));
-  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
-                      std::back_inserter(extra));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
   EXPECT_TRUE(extra.empty()) << "granted but not in " << path << ": "
                              << ::testing::PrintToString(extra);
-  EXPECT_TRUE(missing.empty()) << "in " << path << " but not granted: "
-                               << ::testing::PrintToString(missing);
+  EXPECT_TRUE(missing.empty()) << "in " << path
+                               << " but not granted: " << ::testing::PrintToString(missing);
 }
 
 // "yes" or "no": may `user` `verb` `resource` (optionally its status) in `ns`?
@@ -176,6 +176,22 @@ inline std::string canI(const std::string& user, const std::string& verb,
   if (status) args.push_back("--subresource=status");
   ProcessResult r = sharedControlPlane().kubectl(args);
   return r.out.substr(0, r.out.find('\n'));
+}
+
+// Every container argument in `rendered` that matches `argLine` (group 1 is
+// the flag) names a flag the binary's `help` text lists; returns how many
+// arguments were checked.
+inline int expectArgsAreKnownFlags(const std::string& rendered, const std::string& help,
+                                   const std::regex& argLine) {
+  std::istringstream lines(rendered);
+  int flags = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (!std::regex_match(line, m, argLine)) continue;
+    ++flags;
+    EXPECT_NE(help.find(m[1].str() + " "), std::string::npos) << line;
+  }
+  return flags;
 }
 
 }  // namespace sttest::chart

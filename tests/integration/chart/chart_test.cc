@@ -124,14 +124,7 @@ TEST(ChartValues, DeploymentFlagsAreOnesTheOperatorBinaryKnows) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   // The containers' args are the only lines of the form "- "--flag[=value]"".
   const std::regex argLine(R"(^\s*- "(--[a-z-]+)(=.*)?"$)");
-  std::istringstream lines(r.out);
-  int flags = 0;
-  for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (!std::regex_match(line, m, argLine)) continue;
-    ++flags;
-    EXPECT_THAT(help.out, HasSubstr(m[1].str() + " ")) << line;
-  }
+  const int flags = expectArgsAreKnownFlags(r.out, help.out, argLine);
   EXPECT_GE(flags, 20);
   for (const char* flag : {"--watch-namespace=team-a,team-b", "--metrics-secure=true",
                            "--metrics-cert-dir=", "--probe"}) {
