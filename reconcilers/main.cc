@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
 
   st::OperatorDeps deps;
   deps.client = client.get();
+  deps.stop = stop.get_token();
   deps.httpServerFactory = ctrl::makeCppRestHttpServer;
   deps.httpsServerFactory = ctrl::makeCppRestHttpsServer;
   std::unique_ptr<ctrl::SkewedClock> skewed;

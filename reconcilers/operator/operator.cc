@@ -1,5 +1,7 @@
 #include "operator/operator.h"
 
+#include <optional>
+
 #include "api/codec.h"
 #include "authority/builtin_authority.h"
 #include "authority/key_bootstrap.h"
@@ -98,17 +100,35 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   keyOptions.jwksConfigMap = options.jwksConfigMap;
   keyOptions.algorithm =
       options.signingAlgorithm == "ES256" ? KeyAlgorithm::kEs256 : KeyAlgorithm::kEd25519;
-  auto ring = loadOrCreateSigningKeys(client, keyOptions, clock.wallNow());
-  if (!ring.isOk()) return ring.status().withContext("loading signing keys");
-  if (auto s = publishJwks(client, keyOptions, *ring); !s.isOk()) {
-    return s.withContext("publishing the JWKS");
+  // An API server that is busy or restarting does not stop the start: both
+  // steps are safe to repeat (the Secret is read before it is created, the
+  // JWKS is written only when it differs).
+  std::optional<SigningKeyRing> ring;
+  const auto bootstrap = [&]() -> ctrl::Status {
+    if (!ring) {
+      auto loaded = loadOrCreateSigningKeys(client, keyOptions, clock.wallNow());
+      if (!loaded.isOk()) return loaded.status().withContext("loading signing keys");
+      ring = std::move(loaded).value();
+    }
+    if (auto s = publishJwks(client, keyOptions, *ring); !s.isOk()) {
+      return s.withContext("publishing the JWKS");
+    }
+    return ctrl::Status::ok();
+  };
+  const auto logRetry = [](const ctrl::Status& s, ctrl::Duration delay) {
+    ctrl::log::warn(
+        "Start-up step failed transiently; retrying",
+        {{"error", s.message()}, {"delaySeconds", std::chrono::duration<double>(delay).count()}});
+  };
+  if (auto s = ctrl::retryTransient(clock, deps.stop, deps.startupRetry, bootstrap, logRetry);
+      !s.isOk()) {
+    return s;
   }
   AuthorityOptions authorityOptions{options.issuerUrl, options.audience};
   impl->authority =
       deps.random != nullptr
-          ? std::make_unique<BuiltinAuthority>(std::move(ring).value(), authorityOptions,
-                                               *deps.random)
-          : std::make_unique<BuiltinAuthority>(std::move(ring).value(), authorityOptions);
+          ? std::make_unique<BuiltinAuthority>(std::move(*ring), authorityOptions, *deps.random)
+          : std::make_unique<BuiltinAuthority>(std::move(*ring), authorityOptions);
   impl->metrics = std::make_unique<TokenMetrics>(*ctrl::metricsRegistry());
   impl->remintPacer = std::make_unique<ctrl::TokenBucket>(
       clock, options.signingKeyRemintsPerSecond,

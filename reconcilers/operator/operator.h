@@ -12,6 +12,7 @@
 #include "controller/client.h"
 #include "controller/clock.h"
 #include "controller/http_server.h"
+#include "controller/retry.h"
 #include "controller/store.h"
 #include "operator/options.h"
 
@@ -27,12 +28,19 @@ struct OperatorDeps {
   // ctrl::makeCppRestHttpsServer.
   std::function<std::unique_ptr<ctrl::HttpServer>(ctrl::HttpServerTlsSource)> httpsServerFactory;
   RandomSource* random = nullptr;  // nullptr: OpenSSL's CSPRNG
+  // Ends create()'s retries of the start-up I/O early (a signal).
+  std::stop_token stop;
+  // How long create() retries start-up I/O that fails for a transient reason
+  // (429, 5xx, a connection refused or timed out) before it gives up.
+  ctrl::RetryOptions startupRetry;
 };
 
 class Operator {
  public:
   // Loads (or creates) the signing keys, publishes the JWKS and builds the
-  // runnables. Errors: from the API (Forbidden, Unavailable) or bad options.
+  // runnables. The key and JWKS I/O is retried while it fails transiently
+  // (deps.startupRetry). Errors: from the API (Forbidden; Unavailable and
+  // the like once the retries gave up; Cancelled on deps.stop) or bad options.
   static ctrl::StatusOr<std::unique_ptr<Operator>> create(const OperatorOptions& options,
                                                           OperatorDeps deps);
   ~Operator();

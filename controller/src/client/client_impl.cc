@@ -19,6 +19,7 @@
 #include "controller/client.h"
 #include "controller/json.h"
 #include "controller/rate_limiter.h"
+#include "controller/retry.h"
 
 namespace ctrl {
 namespace {
@@ -316,18 +317,8 @@ class ClientImpl final : public Client {
   // Waits `d` on the clock. Errors: Cancelled when call.stop is requested
   // first, Timeout when call.deadline would pass first.
   Status sleepFor(Duration d, const CallOptions& call) {
-    const MonoTime deadline = clock_.now() + d;
-    if (deadline > call.deadline) return Status(Code::kTimeout, "call deadline passed");
-    std::mutex mu;
-    std::condition_variable cv;
-    std::stop_callback onStop(call.stop, [&] {
-      std::lock_guard lock(mu);
-      cv.notify_all();
-    });
-    std::unique_lock lock(mu);
-    clock_.waitUntil(lock, cv, deadline,
-                     [&] { return call.stop.stop_requested() || clock_.now() >= deadline; });
-    if (call.stop.stop_requested()) return Status(Code::kCancelled, "call cancelled");
+    if (clock_.now() + d > call.deadline) return Status(Code::kTimeout, "call deadline passed");
+    if (!ctrl::sleepFor(clock_, d, call.stop)) return Status(Code::kCancelled, "call cancelled");
     return Status::ok();
   }
 

@@ -2,10 +2,12 @@
 // the published JWKS verifies what that key signs.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "authority/key_bootstrap.h"
+#include "operator/operator.h"
 #include "operator_harness.h"
 #include "token/jwt.h"
 #include "token/random_source.h"
@@ -78,6 +80,60 @@ TEST(SigningKeys, AnUnusableKeySecretIsAnErrorAndIsNeverOverwritten) {
   ProcessResult after = h.kubectl({"get", "secret", "servicetoken-signing-keys", "-n", "keys-bad",
                                    "-o", "jsonpath={.data.active-kid}"});
   EXPECT_EQ(after.out, "bWlzc2luZw==");  // "missing": untouched
+}
+
+// The API server is busy, then restarting, while the operator starts: the
+// key and JWKS steps are retried (once each write fails) and the start
+// succeeds with one key. A refusal that cannot heal ends the start at once.
+TEST(SigningKeys, StartUpRidesOutTransientErrorsAndStopsAtPermanentOnes) {
+  OperatorHarness h;
+  ASSERT_EQ(h.kubectl({"create", "namespace", "keys-transient"}).exitCode, 0);
+  ASSERT_EQ(h.kubectl({"create", "namespace", "keys-forbidden"}).exitCode, 0);
+  st::OperatorDeps deps;
+  deps.client = &h.client();
+  deps.clock = &h.clock();
+  deps.startupRetry = {.initialDelay = {}, .maxDelay = {}, .giveUpAfter = std::chrono::hours(1)};
+
+  std::vector<std::string> refused;
+  h.client().setFault(
+      [&](const std::string& verb, const std::string& plural, const std::string&) -> ctrl::Status {
+        if (plural == "secrets" && verb == "create" && refused.empty()) {
+          refused.push_back("secret create: 429");
+          return ctrl::Status(ctrl::Code::kTooManyRequests, "the API server is busy");
+        }
+        if (plural == "configmaps" && refused.size() < 3) {
+          refused.push_back(verb + " configmap: 503");
+          return ctrl::Status(ctrl::Code::kUnavailable, "the API server is restarting");
+        }
+        return ctrl::Status::ok();
+      });
+  h.options().ns = "keys-transient";
+  auto started = st::Operator::create(h.options(), deps);
+  ASSERT_TRUE(started.isOk()) << started.status().toString();
+  EXPECT_EQ(refused, (std::vector<std::string>{"secret create: 429", "create configmap: 503",
+                                               "create configmap: 503"}));
+  auto cm = h.api().get(ctrl::resources::configMap(), "keys-transient", "servicetoken-jwks");
+  ASSERT_TRUE(cm.isOk()) << cm.status().toString();
+  EXPECT_NE((*cm)["data"]["jwks.json"].get<std::string>().find("\"kid\""), std::string::npos);
+  auto secret =
+      h.api().get(ctrl::resources::secret(), "keys-transient", "servicetoken-signing-keys");
+  ASSERT_TRUE(secret.isOk());
+  int pems = 0;
+  for (const auto& [k, v] : (*secret)["data"].items()) pems += k.ends_with(".pem") ? 1 : 0;
+  EXPECT_EQ(pems, 1);
+
+  int forbidden = 0;
+  h.client().setFault(
+      [&](const std::string& verb, const std::string& plural, const std::string&) -> ctrl::Status {
+        if (plural != "secrets" || verb != "create") return ctrl::Status::ok();
+        ++forbidden;
+        return ctrl::Status(ctrl::Code::kForbidden, "secrets is forbidden");
+      });
+  h.options().ns = "keys-forbidden";
+  auto refusedStart = st::Operator::create(h.options(), deps);
+  ASSERT_FALSE(refusedStart.isOk());
+  EXPECT_EQ(refusedStart.status().code(), ctrl::Code::kForbidden);
+  EXPECT_EQ(forbidden, 1) << "a permanent refusal was retried";
 }
 
 }  // namespace
