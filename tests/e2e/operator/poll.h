@@ -9,18 +9,15 @@
 #include <functional>
 #include <thread>
 
+#include "mocks/eventually.h"
+
 namespace sttest::e2e {
 
-// Calls `pred` until it returns true (returns true) or `timeout` has passed
-// (returns false after one last call). Thread-compatible.
+// sttest::eventually() polling at most every `interval`: e2e conditions
+// usually run kubectl.
 inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
                        std::chrono::milliseconds interval = std::chrono::milliseconds(200)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return pred();
-    std::this_thread::sleep_for(interval);
-  }
-  return true;
+  return sttest::eventually(pred, timeout, interval);
 }
 
 // Seconds elapsed since `start`, for reporting measured durations.

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "control_plane.h"
+#include "mocks/eventually.h"
 #include "subprocess.h"
 #include "temp_dir.h"
 #include "test_identity.h"
@@ -25,17 +26,6 @@ namespace sttest {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Polls `pred` until true or `timeout` (a safety net) passes.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return pred();
-    std::this_thread::sleep_for(100ms);
-  }
-  return true;
-}
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path);

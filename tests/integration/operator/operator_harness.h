@@ -21,23 +21,11 @@
 #include "controller/log.h"
 #include "controller/metrics.h"
 #include "fake_clock.h"
+#include "mocks/eventually.h"
 #include "operator/operator.h"
 #include "recording_client.h"
 
 namespace sttest {
-
-// Retries `fn` until true or `timeout` (real time) passes; returns the last result.
-template <typename Fn>
-bool eventually(Fn fn, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(200));
-  }
-  return fn();
-}
 
 // A thread-safe string sink for the log output.
 class LogCapture {

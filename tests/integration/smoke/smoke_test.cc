@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "control_plane.h"
+#include "mocks/eventually.h"
 
 namespace sttest {
 namespace {
@@ -18,23 +18,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+// Conditions here run kubectl: poll them at most twice a second.
+constexpr std::chrono::milliseconds kKubectlPause{500};
+
 ControlPlane& plane() {
   ControlPlaneOptions options;
   options.withControllerManager = true;
   return sharedControlPlane(options);
-}
-
-// Retries `fn` until it returns true or `timeout` passes.
-template <typename Fn>
-bool eventually(Fn fn, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(50);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
-  }
-  return fn();
 }
 
 TEST(ControlPlaneSmoke, VersionIsTheRealKubeApiserver) {
@@ -82,8 +72,11 @@ metadata: {name: w1, namespace: default}
 spec: {size: 3}
 )";
   // Discovery of a just-established CRD can lag by a moment in kubectl's cache.
-  ASSERT_TRUE(eventually([&] { return plane().kubectl({"apply", "-f", "-"}, widget).exitCode == 0; },
-                         std::chrono::seconds(30)));
+  ASSERT_TRUE(eventually(
+      [&] {
+        return plane().kubectl({"apply", "-f", "-"}, widget).exitCode == 0;
+      },
+      std::chrono::seconds(30), kKubectlPause));
   r = plane().kubectl({"get", "widgets.smoke.servicetoken.dev", "w1", "-n", "default", "-o",
                        "jsonpath={.spec.size}"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -101,10 +94,10 @@ TEST(ControlPlaneSmoke, ServiceAccountTokenIsForbiddenUntilRbacGrantsAccess) {
   ControlPlane& cp = plane();
   ASSERT_EQ(cp.kubectl({"create", "namespace", "rbac-smoke"}).exitCode, 0);
   ASSERT_EQ(cp.kubectl({"create", "serviceaccount", "reader", "-n", "rbac-smoke"}).exitCode, 0);
-  ASSERT_EQ(cp.kubectl({"create", "secret", "generic", "s1", "-n", "rbac-smoke",
-                        "--from-literal=k=v"})
-                .exitCode,
-            0);
+  ASSERT_EQ(
+      cp.kubectl({"create", "secret", "generic", "s1", "-n", "rbac-smoke", "--from-literal=k=v"})
+          .exitCode,
+      0);
   // A TokenRequest token for the ServiceAccount.
   ProcessResult token = cp.kubectl({"create", "token", "reader", "-n", "rbac-smoke"});
   ASSERT_EQ(token.exitCode, 0) << token.err;
@@ -113,10 +106,9 @@ TEST(ControlPlaneSmoke, ServiceAccountTokenIsForbiddenUntilRbacGrantsAccess) {
   ASSERT_FALSE(t.empty());
 
   auto asReader = [&](const std::vector<std::string>& args) {
-    std::vector<std::string> argv{ControlPlane::kubectlPath(), "--kubeconfig=/dev/null",
-                                  "--server=" + cp.server(),
-                                  "--certificate-authority=" + cp.dir() + "/pki/ca.crt",
-                                  "--token=" + t};
+    std::vector<std::string> argv{
+        ControlPlane::kubectlPath(), "--kubeconfig=/dev/null", "--server=" + cp.server(),
+        "--certificate-authority=" + cp.dir() + "/pki/ca.crt", "--token=" + t};
     argv.insert(argv.end(), args.begin(), args.end());
     return runProcess(argv);
   };
@@ -140,7 +132,7 @@ TEST(ControlPlaneSmoke, ServiceAccountTokenIsForbiddenUntilRbacGrantsAccess) {
         allowed = asReader({"get", "secret", "s1", "-n", "rbac-smoke", "-o", "name"});
         return allowed.exitCode == 0;
       },
-      std::chrono::seconds(30)))
+      std::chrono::seconds(30), kKubectlPause))
       << allowed.err;
   EXPECT_EQ(allowed.out, "secret/s1\n");
   // The grant is exactly what the Role says: listing is still forbidden.
@@ -162,7 +154,8 @@ metadata:
   name: dependent
   namespace: gc-smoke
   ownerReferences:
-  - {apiVersion: v1, kind: ConfigMap, name: owner, uid: )" + uid.out + R"(}
+  - {apiVersion: v1, kind: ConfigMap, name: owner, uid: )" +
+                                uid.out + R"(}
 stringData: {k: v}
 )";
   ASSERT_EQ(cp.kubectl({"apply", "-f", "-"}, dependent).exitCode, 0);
@@ -178,7 +171,7 @@ stringData: {k: v}
         ProcessResult r = cp.kubectl({"get", "secret", "dependent", "-n", "gc-smoke"});
         return r.exitCode != 0 && r.err.find("NotFound") != std::string::npos;
       },
-      std::chrono::seconds(120)))
+      std::chrono::seconds(120), kKubectlPause))
       << "kube-controller-manager did not garbage-collect the dependent Secret";
   EXPECT_EQ(cp.kubectl({"get", "secret", "bystander", "-n", "gc-smoke"}).exitCode, 0);
 }

@@ -18,8 +18,11 @@
 #include "controller/metrics.h"
 #include "controller/workqueue.h"
 #include "fake_clock.h"
+#include "mocks/eventually.h"
 
 namespace {
+
+using sttest::eventually;
 
 using namespace std::chrono_literals;
 using ctrl::Duration;
@@ -68,16 +71,6 @@ class FakeReconciler final : public ctrl::Reconciler {
   Calls& calls_;
   Behaviour behaviour_;
 };
-
-template <typename Pred>
-bool eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + kGiveUp;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
 
 // The value of a controller_runtime_* series for `controller` (and `result`
 // when given); a histogram's sample count. NaN when absent.

@@ -10,8 +10,11 @@
 #include "controller/metrics.h"
 #include "controller/workqueue.h"
 #include "fake_clock.h"
+#include "mocks/eventually.h"
 
 namespace {
+
+using sttest::eventually;
 
 using namespace std::chrono_literals;
 
@@ -37,17 +40,6 @@ double metric(const std::string& family, const std::string& queue, bool sum = fa
     }
   }
   return NAN;
-}
-
-// Polls `pred` until it holds or a generous real-time bound passes.
-template <typename Pred>
-bool eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
 }
 
 ctrl::WorkQueueOptions named(const std::string& name, ctrl::Clock& clock) {
