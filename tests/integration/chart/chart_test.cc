@@ -88,6 +88,7 @@ TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
        "needs a namespace"},
       {{"--set", "metrics.prometheusRule.renewalOverdueMinutes=0"}, "renewalOverdueMinutes"},
       {{"--set", "grafanaDashboard.namespace=Not_A_Namespace"}, "namespace"},
+      {{"--set", "kubeApiClient.watchIdleTimeout=7200"}, "watchIdleTimeout"},
   };
   for (const BadValue& bad : kBad) {
     SCOPED_TRACE(bad.set.back());
@@ -103,7 +104,8 @@ TEST(ChartValues, SchemaAndGuardsRejectBadValuesNamingTheField) {
            {"--set", "watchNamespaces={" + manyNamespaces(64) + "}"},
            {"--set", "metrics.secure=false"},
            {"--set", "leaderElection.enabled=false", "--set", "replicaCount=1"},
-           {"--set", "kubeApiClient.qps=20", "--set", "kubeApiClient.burst=40"},
+           {"--set", "kubeApiClient.qps=20", "--set", "kubeApiClient.burst=40", "--set",
+            "kubeApiClient.watchIdleTimeout=0"},
            {"--set", "admissionPolicies.validationActions={Warn,Audit}", "--set",
             "admissionPolicies.scimAdministration.enabled=false"}}) {
     ProcessResult r = helmTemplate("st", "st-system", good);
@@ -119,15 +121,16 @@ TEST(ChartValues, DeploymentFlagsAreOnesTheOperatorBinaryKnows) {
   ProcessResult r = helmTemplate(
       "st", "st-system",
       {"--set", "watchNamespaces={team-a,team-b}", "--set", "kubeApiClient.qps=20", "--set",
-       "kubeApiClient.burst=40", "--set", "metrics.certSecret=metrics-cert", "--show-only",
-       "templates/deployment.yaml", "--show-only", "templates/tests/test-readyz.yaml"});
+       "kubeApiClient.burst=40", "--set", "kubeApiClient.watchIdleTimeout=45", "--set",
+       "metrics.certSecret=metrics-cert", "--show-only", "templates/deployment.yaml", "--show-only",
+       "templates/tests/test-readyz.yaml"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   // The containers' args are the only lines of the form "- "--flag[=value]"".
   const std::regex argLine(R"(^\s*- "(--[a-z-]+)(=.*)?"$)");
   const int flags = expectArgsAreKnownFlags(r.out, help.out, argLine);
   EXPECT_GE(flags, 20);
   for (const char* flag : {"--watch-namespace=team-a,team-b", "--metrics-secure=true",
-                           "--metrics-cert-dir=", "--probe"}) {
+                           "--metrics-cert-dir=", "--probe", "--watch-idle-timeout=45"}) {
     EXPECT_THAT(r.out, HasSubstr(flag));
   }
 }
