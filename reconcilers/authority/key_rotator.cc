@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/base64.h"
+#include "authority/key_change.h"
 #include "controller/log.h"
 #include "controller/object_meta.h"
 #include "controller/resource.h"
@@ -30,12 +31,6 @@ std::string annotation(const Json& object, const char* key) {
   if (!annotations.is_object()) return "";
   auto it = annotations.find(key);
   return it != annotations.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::string joined(const std::vector<std::string>& kids) {
-  std::string out;
-  for (const std::string& kid : kids) out += (out.empty() ? "" : ",") + kid;
-  return out;
 }
 
 bool isRingEntry(const std::string& key) {
@@ -114,6 +109,7 @@ ctrl::Status KeyRotator::start(std::stop_token stop) {
 void KeyRotator::install(const KeyRingState& state) {
   std::set<std::string> revoked = revokedKids(state.record);
   deps_.authority->setKeys(state.ring, revoked);
+  if (deps_.metrics != nullptr) deps_.metrics->observe(state);
   // Withdrawn kids this process has not acted on yet (just withdrawn, or
   // found at start or on becoming leader, e.g. after a restart in the middle
   // of the re-mints): have their tokens looked at.
@@ -197,21 +193,22 @@ ctrl::StatusOr<WallTime> KeyRotator::step() {
   }
 
   // 5. Publish, then sign.
-  std::vector<std::string> created;
-  for (const auto& [kid, times] : changed->record.keys) {
-    if (!state.record.keys.contains(kid)) created.push_back(kid);
-  }
-  std::vector<std::string> withdrawn;
-  for (const auto& [kid, at] : changed->record.revoked) {
-    if (!state.record.revoked.contains(kid)) withdrawn.push_back(kid);
-  }
+  const KeyChange change = describeKeyChange(state, *changed);
   kLog.info("Rotated signing keys", {{"Secret", where},
                                      {"reason", decision.message},
                                      {"activeKid", changed->ring.active().kid()},
-                                     {"created", joined(created)},
+                                     {"created", joinedKids(change.published)},
                                      {"promoted", decision.promote},
-                                     {"dropped", joined(decision.drop)},
-                                     {"revoked", joined(withdrawn)}});
+                                     {"dropped", joinedKids(change.dropped)},
+                                     {"revoked", joinedKids(change.revoked)}});
+  if (deps_.metrics != nullptr) deps_.metrics->changed(change);
+  if (auto event = keyChangeEvent(change, decision.message); event && deps_.events != nullptr) {
+    auto writtenMeta = ctrl::decodeObjectMetaOf(*written);
+    deps_.events->event(
+        {"Secret", "v1", o.ns, o.secretName, writtenMeta.isOk() ? writtenMeta->uid : "",
+         writtenMeta.isOk() ? writtenMeta->resourceVersion : ""},
+        event->type, event->reason, "RotateSigningKeys", event->note);
+  }
   if (auto s = publishJwks(*deps_.client, o, changed->ring); !s.isOk()) {
     return s.withContext("publishing the JWKS");
   }

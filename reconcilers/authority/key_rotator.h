@@ -16,8 +16,9 @@
 //     the new ring, and, when keys were withdrawn, asks for the tokens they
 //     signed to be reconciled (onRevoked), which re-mints them, paced. The
 //     first pass does the same for kids withdrawn earlier (a restart or a
-//     new leader in the middle of the re-mints).
-// Log lines name kids, never key material.
+//     new leader in the middle of the re-mints); tells the change as an
+//     Event on the key Secret and in the metrics.
+// Log lines, Events and metrics name kids at most, never key material.
 #pragma once
 
 #include <condition_variable>
@@ -30,9 +31,11 @@
 #include "api/types.h"
 #include "authority/builtin_authority.h"
 #include "authority/key_bootstrap.h"
+#include "authority/key_metrics.h"
 #include "authority/key_ring_record.h"
 #include "controller/client.h"
 #include "controller/clock.h"
+#include "controller/event_recorder.h"
 #include "controller/runnable.h"
 #include "controller/store.h"
 
@@ -55,6 +58,11 @@ struct KeyRotatorDeps {
   std::function<void(const std::set<std::string>&)> onRevoked;
   // New keys; null: SigningKey::generate(options.keys.algorithm).
   KeyGenerator generate;
+  // Each write that changes the ring is told as an Event on the key Secret
+  // (authority/key_change.h) and counted; the gauges follow every pass. May
+  // be null.
+  ctrl::EventRecorder* events = nullptr;
+  SigningKeyMetrics* metrics = nullptr;
 };
 
 // Which kids the unexpired tokens in `secrets` were signed by at `now`.

@@ -5,6 +5,7 @@
 #include "api/codec.h"
 #include "authority/builtin_authority.h"
 #include "authority/key_bootstrap.h"
+#include "authority/key_metrics.h"
 #include "authority/key_rotator.h"
 #include "controller/controller.h"
 #include "controller/event_recorder.h"
@@ -42,6 +43,7 @@ struct Operator::Impl {
   std::shared_ptr<ctrl::Informer<KeySecretMeta>> keySecret;
   std::shared_ptr<KeyRotator> rotator;
   std::unique_ptr<TokenMetrics> metrics;
+  std::unique_ptr<SigningKeyMetrics> keyMetrics;
   std::shared_ptr<Informer<ServiceToken>> tokens;
   std::shared_ptr<Informer<ServiceUser>> users;
   std::shared_ptr<Informer<TokenSecret>> secrets;
@@ -130,6 +132,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
           ? std::make_unique<BuiltinAuthority>(std::move(*ring), authorityOptions, *deps.random)
           : std::make_unique<BuiltinAuthority>(std::move(*ring), authorityOptions);
   impl->metrics = std::make_unique<TokenMetrics>(*ctrl::metricsRegistry());
+  impl->keyMetrics = std::make_unique<SigningKeyMetrics>(*ctrl::metricsRegistry());
   impl->remintPacer = std::make_unique<ctrl::TokenBucket>(
       clock, options.signingKeyRemintsPerSecond,
       std::max(1, static_cast<int>(options.signingKeyRemintsPerSecond)));
@@ -307,6 +310,8 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   rotatorDeps.secrets = &impl->secrets->store();
   rotatorDeps.secretsSynced = [secretInformer] { return secretInformer->hasSynced(); };
   rotatorDeps.authority = impl->authority.get();
+  rotatorDeps.events = impl->events.get();
+  rotatorDeps.metrics = impl->keyMetrics.get();
   rotatorDeps.onRevoked = [&tc, secretInformer](const std::set<std::string>& kids) {
     // The tokens whose Secret holds a token a withdrawn key signed: their
     // reconcile re-mints them (paced by the reconciler).

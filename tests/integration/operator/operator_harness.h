@@ -121,11 +121,11 @@ class OperatorHarness {
     return s["metadata"]["annotations"].value(key, "");
   }
   // The reasons of events about `name`, oldest first.
-  std::vector<std::string> eventReasons(const std::string& name) {
+  std::vector<std::string> eventReasons(const std::string& name, const char* ns = kNamespace) {
     std::vector<std::string> out;
     ctrl::ListOptions o;
     o.fieldSelector = "regarding.name=" + name;
-    auto page = api_->list(ctrl::resources::event(), kNamespace, o);
+    auto page = api_->list(ctrl::resources::event(), ns, o);
     if (!page.isOk()) return out;
     for (const auto& e : *page->items) out.push_back(e.value("reason", ""));
     return out;

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <string>
@@ -146,6 +147,13 @@ TEST_F(KeyRotationTest, ScheduledRotationPublishesFirstSignsAfterTheDelayAndDrop
   // Every token the old key signed has expired or been replaced (30-day
   // tokens renew at day 20, the previous one kept 7 days): it is gone.
   ASSERT_TRUE(eventually([&] { return !published(oldKid); })) << "the old key was never dropped";
+  // Each step was told on the key Secret.
+  EXPECT_TRUE(eventually([&] {
+    const auto reasons = h_.eventReasons(kKeySecret, OperatorHarness::kOperatorNamespace);
+    return std::ranges::count(reasons, "SigningKeyPublished") > 0 &&
+           std::ranges::count(reasons, "SigningKeyActivated") > 0 &&
+           std::ranges::count(reasons, "SigningKeysDropped") > 0;
+  })) << ::testing::PrintToString(h_.eventReasons(kKeySecret, OperatorHarness::kOperatorNamespace));
   EXPECT_FALSE(verifies(earlyToken));
   EXPECT_FALSE(ringRecord().keys.contains(oldKid));
   EXPECT_LE(jwks().keys().size(), 3u) << "retired keys pile up";
@@ -220,6 +228,10 @@ TEST_F(KeyRotationTest, RetireOldWithdrawsTheOldKeyAtOnceAndReMintsEveryTokenExa
         << name << ": a re-mint was counted by the mint-rate guard";
     EXPECT_THAT(h_.eventReasons(name), ::testing::Contains("SigningKeyRetired")) << name;
   }
+  EXPECT_TRUE(eventually([&] {
+    const auto reasons = h_.eventReasons(kKeySecret, OperatorHarness::kOperatorNamespace);
+    return std::ranges::count(reasons, "SigningKeysRevoked") > 0;
+  })) << "the withdrawal was not told as a Warning on the key Secret";
 
   // Exactly once: more time, more passes of the rotator, no second re-mint.
   for (int i = 0; i < 10 && !ringRecord().revoked.empty(); ++i) {
