@@ -186,6 +186,11 @@ TEST_F(ChartRender, DeploymentRunsTheOperatorAsSpecified) {
   EXPECT_EQ(c["livenessProbe"]["httpGet"]["port"], "health");
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"], "/readyz");
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["port"], "health");
+  // Liveness waits for the start: the start-up retries last up to 2 minutes.
+  EXPECT_EQ(c["startupProbe"]["httpGet"]["path"], "/healthz");
+  EXPECT_GE(c["startupProbe"]["periodSeconds"].get<int>() *
+                c["startupProbe"]["failureThreshold"].get<int>(),
+            120);
   EXPECT_EQ(c["ports"][0]["name"], "metrics");
   EXPECT_EQ(c["ports"][0]["containerPort"], 8443);
   EXPECT_EQ(c["ports"][1]["name"], "health");
