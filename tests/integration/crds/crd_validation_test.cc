@@ -11,6 +11,7 @@ namespace sttest {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class CrdValidationTest : public ::testing::Test {
  protected:
@@ -197,14 +198,15 @@ TEST_F(CrdValidationTest, IdentityFieldsAreImmutable) {
 }
 
 TEST_F(CrdValidationTest, RenewBeforeUpToHalfTheLifetimeIsAccepted) {
-  ProcessResult r = apply(token("half", std::string(kOkService) +
-                                            "  expiration: 30d\n  rotation: {renewBefore: 15d}\n"));
+  ProcessResult r = apply(token(
+      "half", std::string(kOkService) + "  expiration: 30d\n  rotation: {renewBefore: 15d}\n"));
   EXPECT_EQ(r.exitCode, 0) << r.err;
   r = apply(token("half-days", std::string(kOkService) +
                                    "  expiresInDays: 1\n  rotation: {renewBefore: 11h59m60s}\n"));
   EXPECT_EQ(r.exitCode, 0) << r.err;
-  r = apply(token("never-ignores-renew-before",
-                  std::string(kOkService) + "  expiration: Never\n  rotation: {renewBefore: 400d}\n"));
+  r = apply(
+      token("never-ignores-renew-before",
+            std::string(kOkService) + "  expiration: Never\n  rotation: {renewBefore: 400d}\n"));
   EXPECT_EQ(r.exitCode, 0) << r.err;
   r = apply(token("half-days", std::string(kOkService) +
                                    "  expiresInDays: 1\n  rotation: {renewBefore: 12h1s}\n"));
@@ -237,11 +239,24 @@ TEST_F(CrdValidationTest, ShortNamesAndPrinterColumnsAreServed) {
   ASSERT_EQ(apply(token("columns", std::string(kOkService) + "  expiration: 30d\n")).exitCode, 0);
   ProcessResult r = sharedControlPlane().kubectl({"get", "st", "columns", "-n", "default"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  for (const char* column :
-       {"DISPLAY NAME", "USER", "TYPE", "EXPIRATION", "STATUS", "EXPIRES", "RENEWS", "AGE"}) {
+  for (const char* column : {"DISPLAY NAME", "USER", "TYPE", "EXPIRATION", "STATUS", "EXPIRES",
+                             "RENEWS", "LAST USED", "AGE"}) {
     EXPECT_THAT(r.out, HasSubstr(column));
   }
   EXPECT_EQ(sharedControlPlane().kubectl({"get", "su", "-n", "default"}).exitCode, 0);
+
+  // Expiry and renewal lie in the future: shown as times, never as kubectl's
+  // "<invalid>" (what a date column prints for a time to come).
+  ProcessResult patched = sharedControlPlane().kubectl(
+      {"patch", "st", "columns", "-n", "default", "--subresource=status", "--type=merge", "-p",
+       R"({"status":{"phase":"Active","expiresAt":"2099-01-02T03:04:05Z",)"
+       R"("renewalTime":"2098-11-12T13:14:15Z","lastUsedTime":"2020-01-01T00:00:00Z"}})"});
+  ASSERT_EQ(patched.exitCode, 0) << patched.err;
+  r = sharedControlPlane().kubectl({"get", "st", "columns", "-n", "default"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2099-01-02T03:04:05Z"));
+  EXPECT_THAT(r.out, HasSubstr("2098-11-12T13:14:15Z"));
+  EXPECT_THAT(r.out, Not(HasSubstr("<invalid>")));
 }
 
 }  // namespace
