@@ -226,7 +226,11 @@ TEST_F(KeyRotationTest, RetireOldWithdrawsTheOldKeyAtOnceAndReMintsEveryTokenExa
     ctrl::Json status = h_.token(name)["status"];
     EXPECT_TRUE(!status.contains("automaticMints") || status["automaticMints"].empty())
         << name << ": a re-mint was counted by the mint-rate guard";
-    EXPECT_THAT(h_.eventReasons(name), ::testing::Contains("SigningKeyRetired")) << name;
+    // Events are sent asynchronously (after the queued reconciles).
+    EXPECT_TRUE(eventually([&] {
+      return std::ranges::count(h_.eventReasons(name), "SigningKeyRetired") > 0;
+    })) << name
+        << ": " << ::testing::PrintToString(h_.eventReasons(name));
   }
   EXPECT_TRUE(eventually([&] {
     const auto reasons = h_.eventReasons(kKeySecret, OperatorHarness::kOperatorNamespace);
