@@ -27,8 +27,7 @@ std::string readyDetail(const ServiceToken& token) {
 // downloaded: anything else under that name is not ours to hand out.
 ctrl::Status checkOwnership(const ctrl::ObjectMeta& secret, const Target& target) {
   auto label = [&](const char* key) -> std::string {
-    auto it = secret.labels.find(key);
-    return it == secret.labels.end() ? std::string() : it->second;
+    return std::string(secret.labels.get(key));
   };
   if (label(kTokenLabel) == target.name && label(kManagedByLabel) == kManagedByValue) {
     return ctrl::Status::ok();

@@ -147,8 +147,9 @@ std::string formatStatus(const ServiceToken& t, ctrl::WallTime now) {
   row("Last used", t.lastUsedTime.empty() ? "never (or no verifier reports use)"
                                           : timeWithHint(t.lastUsedTime, now));
   if (auto it = t.meta.annotations.find(kRotateAnnotation); it != t.meta.annotations.end()) {
-    row("Manual rotation", it->second == s.rotateRequest ? "request " + it->second + " done"
-                                                         : "request " + it->second + " pending");
+    const std::string request(it->second);
+    row("Manual rotation", request == s.rotateRequest ? "request " + request + " done"
+                                                      : "request " + request + " pending");
   }
   if (s.failedAttempts > 0) {
     row("Failed attempts",

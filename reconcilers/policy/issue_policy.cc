@@ -7,8 +7,7 @@ namespace st {
 namespace {
 
 std::string annotation(const TokenSecret& s, const char* key) {
-  auto it = s.meta.annotations.find(key);
-  return it == s.meta.annotations.end() ? std::string() : it->second;
+  return std::string(s.meta.annotations.get(key));
 }
 
 }  // namespace

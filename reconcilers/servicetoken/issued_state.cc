@@ -5,10 +5,7 @@
 namespace st {
 namespace {
 
-std::string get(const std::map<std::string, std::string>& m, const char* key) {
-  auto it = m.find(key);
-  return it == m.end() ? std::string() : it->second;
-}
+std::string get(const ctrl::StringMap& m, const char* key) { return std::string(m.get(key)); }
 
 std::optional<ctrl::WallTime> time(const std::string& s) {
   if (s.empty() || s == "never") return std::nullopt;

@@ -23,8 +23,7 @@ IssueOutcome outcome(Kind kind, ctrl::Status error = {}) {
 }
 
 std::string rotateRequest(const ServiceToken& token) {
-  auto it = token.meta.annotations.find(kRotateAnnotation);
-  return it == token.meta.annotations.end() ? std::string() : it->second;
+  return std::string(token.meta.annotations.get(kRotateAnnotation));
 }
 
 // The outcome of a successful write: the Secret as the server stored it.

@@ -161,10 +161,7 @@ std::optional<Json> secretMaintenancePatch(const ServiceToken& token, const Toke
                                            bool dropPrevious) {
   Json meta = Json::object();
   const auto& have = secret.meta;
-  auto annotation = [&](const char* k) {
-    auto it = have.annotations.find(k);
-    return it == have.annotations.end() ? std::string() : it->second;
-  };
+  auto annotation = [&](const char* k) { return std::string(have.annotations.get(k)); };
 
   const auto wantLabels = userLabels(token);
   const auto wantAnnotations = userAnnotations(token);

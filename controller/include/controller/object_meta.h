@@ -15,6 +15,7 @@
 
 #include "controller/clock.h"
 #include "controller/status.h"
+#include "controller/string_map.h"
 
 namespace ctrl {
 
@@ -37,8 +38,8 @@ struct ObjectMeta {
   std::string uid;
   std::string resourceVersion;
   int64_t generation = 0;
-  std::map<std::string, std::string> labels;
-  std::map<std::string, std::string> annotations;
+  StringMap labels;       // one buffer each (string_map.h)
+  StringMap annotations;
   std::vector<OwnerReference> ownerReferences;
   std::optional<WallTime> deletionTimestamp;
   WallTime creationTimestamp{};

@@ -21,14 +21,17 @@ Status readString(const Json& obj, const char* field, std::string& out) {
   return Status::ok();
 }
 
-Status readStringMap(const Json& obj, const char* field, std::map<std::string, std::string>& out) {
+Status readStringMap(const Json& obj, const char* field, StringMap& out) {
   auto it = obj.find(field);
   if (it == obj.end() || it->is_null()) return Status::ok();
   if (!it->is_object()) return fieldError(field, "expected an object");
+  std::vector<StringMap::value_type> entries;
+  entries.reserve(it->size());
   for (const auto& [k, v] : it->items()) {
     if (!v.is_string()) return fieldError(field, "expected string values");
-    out.emplace(k, v.get_ref<const std::string&>());
+    entries.emplace_back(k, v.get_ref<const std::string&>());
   }
+  out = StringMap::fromEntries(std::move(entries));
   return Status::ok();
 }
 

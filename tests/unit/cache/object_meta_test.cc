@@ -36,8 +36,8 @@ TEST(ObjectMetaTest, DecodesEveryField) {
   EXPECT_EQ(m.uid, "u-1");
   EXPECT_EQ(m.resourceVersion, "42");
   EXPECT_EQ(m.generation, 3);
-  EXPECT_EQ(m.labels.at("app"), "x");
-  EXPECT_EQ(m.annotations.at("note"), "y");
+  EXPECT_EQ(m.labels.get("app"), "x");
+  EXPECT_EQ(m.annotations.get("note"), "y");
   ASSERT_EQ(m.ownerReferences.size(), 2u);
   EXPECT_FALSE(m.ownerReferences[0].controller);
   ASSERT_NE(m.controllerRef(), nullptr);

@@ -165,7 +165,7 @@ TEST(FormatStatus, PersonalTokenShowsOwnerAndScimScope) {
 
 TEST(FormatStatus, ManualRotationPendingThenDone) {
   ServiceToken t = activeToken();
-  t.meta.annotations[kRotateAnnotation] = "2026-01-10T00:00:00.000001Z";
+  t.meta.annotations.set(kRotateAnnotation, "2026-01-10T00:00:00.000001Z");
   EXPECT_THAT(formatStatus(t, kNow),
               HasSubstr("Manual rotation:  request 2026-01-10T00:00:00.000001Z pending\n"));
   t.status.rotateRequest = "2026-01-10T00:00:00.000001Z";

@@ -15,8 +15,8 @@ class IssuePolicyTest : public ::testing::Test {
     token_.spec.serviceUserRef = "airflow";
     token_.spec.expiration = "30d";
     secret_.tokenHash = "sha256:aaaa";
-    secret_.meta.annotations[kTokenHashAnnotation] = "sha256:aaaa";
-    secret_.meta.annotations[kSpecHashAnnotation] = specHash(token_.spec);
+    secret_.meta.annotations.set(kTokenHashAnnotation, "sha256:aaaa");
+    secret_.meta.annotations.set(kSpecHashAnnotation, specHash(token_.spec));
     in_.token = &token_;
     in_.secret = &secret_;
     in_.specHash = specHash(token_.spec);
@@ -55,7 +55,7 @@ TEST_F(IssuePolicyTest, ANewSecretNameIsAMoveNotADeletion) {
 }
 
 TEST_F(IssuePolicyTest, AServiceUserCreatedAgainGetsANewToken) {
-  secret_.meta.annotations[kServiceUserUidAnnotation] = "uid-old";
+  secret_.meta.annotations.set(kServiceUserUidAnnotation, "uid-old");
   in_.serviceUserUid = "uid-old";
   EXPECT_EQ(reason(), "");
   in_.serviceUserUid = "uid-new";
@@ -112,12 +112,12 @@ TEST_F(IssuePolicyTest, TokenCarriedSpecChangesMintButSecretMetadataDoesNot) {
 }
 
 TEST_F(IssuePolicyTest, EachDistinctRotateValueTriggersOnce) {
-  token_.meta.annotations[kRotateAnnotation] = "2026-11-28T10:00:00Z";
+  token_.meta.annotations.set(kRotateAnnotation, "2026-11-28T10:00:00Z");
   EXPECT_EQ(reason(), "ManualRotation");
   // After the rotation the Secret records the value it honoured.
-  secret_.meta.annotations[kRotateRequestAnnotation] = "2026-11-28T10:00:00Z";
+  secret_.meta.annotations.set(kRotateRequestAnnotation, "2026-11-28T10:00:00Z");
   EXPECT_EQ(reason(), "");
-  token_.meta.annotations[kRotateAnnotation] = "2026-11-28T11:00:00Z";
+  token_.meta.annotations.set(kRotateAnnotation, "2026-11-28T11:00:00Z");
   EXPECT_EQ(reason(), "ManualRotation");
 }
 

@@ -87,9 +87,9 @@ TEST(DisplayNames, HoldingMeansALiveTokenMintedUnderTheCurrentName) {
   EXPECT_FALSE(holdsDisplayName(t, nullptr, ""));
   EXPECT_TRUE(holdsDisplayName(t, nullptr, "Now")) << "what this process just minted";
   EXPECT_FALSE(holdsDisplayName(t, nullptr, "Before"));
-  secret.meta.annotations[kDisplayNameAnnotation] = "Before";
+  secret.meta.annotations.set(kDisplayNameAnnotation, "Before");
   EXPECT_FALSE(holdsDisplayName(t, &secret, ""));
-  secret.meta.annotations[kDisplayNameAnnotation] = "Now";
+  secret.meta.annotations.set(kDisplayNameAnnotation, "Now");
   EXPECT_TRUE(holdsDisplayName(t, &secret, ""));
   secret.meta.annotations.clear();  // written before the annotation existed
   EXPECT_TRUE(holdsDisplayName(t, &secret, ""));
