@@ -76,6 +76,7 @@ class Fields {
     const Json* v = find(key);
     if (v == nullptr) return;
     if (!v->is_array()) return fail(wrongType(path(key), "a list"));
+    out.reserve(out.size() + v->size());  // exact: cached for the object's lifetime
     for (const auto& item : *v) {
       if (!item.is_string()) return fail(wrongType(path(key), "a list of strings"));
       out.push_back(item.get<std::string>());
@@ -85,6 +86,7 @@ class Fields {
     const Json* v = find(key);
     if (v == nullptr) return;
     if (!v->is_array()) return fail(wrongType(path(key), "a list"));
+    out.reserve(out.size() + v->size());  // exact: cached for the object's lifetime
     for (const auto& item : *v) {
       Fields c(&item, path(key) + "[]");
       Condition cond;

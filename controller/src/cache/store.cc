@@ -22,15 +22,23 @@ using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>
 struct Entry {
   std::string resourceVersion;
   ErasedPtr object;
-  // The values each index function returned, aligned with Impl::indexes.
-  std::vector<std::vector<std::string>> indexValues;
+};
+
+// Orders the keys of one index bucket by the strings they point at.
+struct KeyLess {
+  using is_transparent = void;
+  bool operator()(const std::string* a, const std::string* b) const { return *a < *b; }
 };
 
 struct Index {
   std::string name;
   ErasedIndexFunc fn;
-  // value → keys (ordered, so byIndex() is deterministic)
-  StringMap<std::set<std::string, std::less<>>> buckets;
+  // value → keys (ordered, so byIndex() is deterministic). The keys point at
+  // the keys of Impl::entries (nodes of an unordered_map do not move), so a
+  // key is stored once however many indexes hold it. An entry's values are
+  // not kept either: objects are immutable and index functions pure, so
+  // unindexing recomputes them.
+  StringMap<std::set<const std::string*, KeyLess>> buckets;
 };
 
 }  // namespace
@@ -47,21 +55,22 @@ struct UntypedStore::Impl {
     return nullptr;
   }
 
-  void indexEntry(const std::string& key, Entry& entry) {
-    entry.indexValues.resize(indexes.size());
-    for (size_t i = 0; i < indexes.size(); ++i) {
-      entry.indexValues[i] = indexes[i].fn(entry.object.get());
-      for (const auto& value : entry.indexValues[i]) indexes[i].buckets[value].insert(key);
-    }
+  // `key` must be the key of a node of `entries` (it is pointed at).
+  static void indexOne(Index& index, const std::string& key, const Entry& entry) {
+    for (const auto& value : index.fn(entry.object.get())) index.buckets[value].insert(&key);
+  }
+
+  void indexEntry(const std::string& key, const Entry& entry) {
+    for (auto& index : indexes) indexOne(index, key, entry);
   }
 
   void unindexEntry(const std::string& key, const Entry& entry) {
-    for (size_t i = 0; i < indexes.size() && i < entry.indexValues.size(); ++i) {
-      for (const auto& value : entry.indexValues[i]) {
-        auto bucket = indexes[i].buckets.find(value);
-        if (bucket == indexes[i].buckets.end()) continue;
-        bucket->second.erase(key);
-        if (bucket->second.empty()) indexes[i].buckets.erase(bucket);
+    for (auto& index : indexes) {
+      for (const auto& value : index.fn(entry.object.get())) {
+        auto bucket = index.buckets.find(value);
+        if (bucket == index.buckets.end()) continue;
+        bucket->second.erase(&key);
+        if (bucket->second.empty()) index.buckets.erase(bucket);
       }
     }
   }
@@ -72,7 +81,10 @@ struct UntypedStore::Impl {
     if (idx == nullptr) return {};
     auto bucket = idx->buckets.find(value);
     if (bucket == idx->buckets.end()) return {};
-    return {bucket->second.begin(), bucket->second.end()};
+    std::vector<std::string> keys;
+    keys.reserve(bucket->second.size());
+    for (const std::string* key : bucket->second) keys.push_back(*key);
+    return keys;
   }
 };
 
@@ -86,11 +98,7 @@ Status UntypedStore::addIndex(std::string name, ErasedIndexFunc fn) {
   }
   impl_->indexes.push_back({std::move(name), std::move(fn), {}});
   Index& index = impl_->indexes.back();
-  for (auto& [key, entry] : impl_->entries) {
-    entry.indexValues.resize(impl_->indexes.size());
-    entry.indexValues.back() = index.fn(entry.object.get());
-    for (const auto& value : entry.indexValues.back()) index.buckets[value].insert(key);
-  }
+  for (const auto& [key, entry] : impl_->entries) Impl::indexOne(index, key, entry);
   return Status::ok();
 }
 

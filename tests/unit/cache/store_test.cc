@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <string>
+#include <vector>
 #include <thread>
 
 namespace {
@@ -144,6 +147,33 @@ TEST(StoreTest, ReplaceWithDuplicateKeysKeepsTheLast) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].after->name, "second");
   EXPECT_EQ(store.get("ns/a")->name, "second");
+}
+
+// Index buckets point at the store's own keys (each key is stored once): the
+// keys must survive the map growing (rehashing), entries being removed and a
+// relist swapping the whole map (run under SANITIZE=address to check).
+TEST(StoreTest, IndexKeysSurviveGrowthRemovalAndRelist) {
+  Store store;
+  addIndexes(store);
+  std::vector<std::string> want;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string key = "ns/o" + std::to_string(10000 + i);
+    store.upsert(key, "1", obj(key, {"uid-all", "uid-" + std::to_string(i % 2)}));
+    want.push_back(key);
+  }
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(store.indexKeys("owner", "uid-all"), want);
+  for (int i = 0; i < 2000; i += 2) store.remove("ns/o" + std::to_string(10000 + i));
+  EXPECT_TRUE(store.indexKeys("owner", "uid-0").empty());
+  EXPECT_EQ(store.indexKeys("owner", "uid-1").size(), 1000u);
+  // An update moves a key from one bucket to another.
+  store.upsert("ns/o10001", "2", obj("ns/o10001", {"uid-0"}));
+  EXPECT_EQ(store.indexKeys("owner", "uid-0"), (std::vector<std::string>{"ns/o10001"}));
+  EXPECT_EQ(store.indexKeys("owner", "uid-1").size(), 999u);
+  store.replace({{"ns/x", "1", obj("x", {"uid-1"})}, {"ns/o10003", "1", obj("y", {"uid-1"})}});
+  EXPECT_EQ(store.indexKeys("owner", "uid-1"), (std::vector<std::string>{"ns/o10003", "ns/x"}));
+  EXPECT_TRUE(store.indexKeys("owner", "uid-all").empty());
+  EXPECT_EQ(store.byIndex("owner", "uid-1").size(), 2u);
 }
 
 // Readers on other threads see whole snapshots while the writer replaces them
