@@ -2,26 +2,31 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
-#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "controller/gauge_table.h"
 
 #include "policy/issue_policy.h"
 
 namespace st {
 
+// The per-token gauges, in one compact table (a registry Family<Gauge>
+// costs about 800 bytes a series; these are three series per token).
+enum TokenGauge : size_t { kExpiration = 0, kRenewal = 1, kReady = 2 };
+
 struct TokenMetrics::Impl {
-  prometheus::Family<prometheus::Gauge>& expiration;
-  prometheus::Family<prometheus::Gauge>& renewal;
-  prometheus::Family<prometheus::Gauge>& ready;
+  std::shared_ptr<ctrl::GaugeTable> gauges;
   prometheus::Family<prometheus::Counter>& mints;
   prometheus::Family<prometheus::Counter>& rotations;
   prometheus::Family<prometheus::Counter>& errors;
   prometheus::Family<prometheus::Counter>& guardRefusals;
   prometheus::Family<prometheus::Counter>& adoptionRefusals;
-  std::mutex mu;
 };
 
 namespace {
@@ -30,13 +35,33 @@ double seconds(ctrl::WallTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-void setOrRemove(prometheus::Family<prometheus::Gauge>& family,
-                 const std::map<std::string, std::string>& labels,
-                 std::optional<ctrl::WallTime> t) {
+// One table per registry, shared by every TokenMetrics on it, as the
+// registry's families were (Merge): two operators in one process (tests)
+// export one set of series.
+std::shared_ptr<ctrl::GaugeTable> gaugesFor(prometheus::Registry& r) {
+  static std::mutex mu;
+  static std::map<const prometheus::Registry*, std::weak_ptr<ctrl::GaugeTable>> tables;
+  std::lock_guard lock(mu);
+  if (auto existing = tables[&r].lock()) return existing;
+  auto table = std::make_shared<ctrl::GaugeTable>(
+      std::vector<std::string>{"name", "namespace"},
+      std::vector<ctrl::GaugeTable::Family>{
+          {"servicetoken_expiration_timestamp_seconds",
+           "When the current token of a ServiceToken expires (Unix seconds)"},
+          {"servicetoken_renewal_timestamp_seconds",
+           "When the current token of a ServiceToken is due for rotation (Unix seconds)"},
+          {"servicetoken_ready_status", "1 when the ServiceToken is Ready, 0 otherwise"}});
+  table->attach(r);
+  tables[&r] = table;
+  return table;
+}
+
+void setOrRemove(ctrl::GaugeTable& table, TokenGauge gauge,
+                 const std::vector<std::string_view>& labels, std::optional<ctrl::WallTime> t) {
   if (t) {
-    family.Add(labels).Set(seconds(*t));
-  } else if (family.Has(labels)) {
-    family.Remove(&family.Add(labels));
+    table.set(gauge, labels, seconds(*t));
+  } else {
+    table.remove(gauge, labels);
   }
 }
 
@@ -44,18 +69,7 @@ void setOrRemove(prometheus::Family<prometheus::Gauge>& family,
 
 TokenMetrics::TokenMetrics(prometheus::Registry& r)
     : impl_(new Impl{
-          prometheus::BuildGauge()
-              .Name("servicetoken_expiration_timestamp_seconds")
-              .Help("When the current token of a ServiceToken expires (Unix seconds)")
-              .Register(r),
-          prometheus::BuildGauge()
-              .Name("servicetoken_renewal_timestamp_seconds")
-              .Help("When the current token of a ServiceToken is due for rotation (Unix seconds)")
-              .Register(r),
-          prometheus::BuildGauge()
-              .Name("servicetoken_ready_status")
-              .Help("1 when the ServiceToken is Ready, 0 otherwise")
-              .Register(r),
+          gaugesFor(r),
           prometheus::BuildCounter()
               .Name("servicetoken_mint_total")
               .Help("Tokens minted and stored, by trigger reason")
@@ -77,8 +91,7 @@ TokenMetrics::TokenMetrics(prometheus::Registry& r)
               .Name("servicetoken_adoption_refusals_total")
               .Help("Secrets carrying the operator's labels whose token was not verifiably minted "
                     "by this operator for that ServiceToken")
-              .Register(r),
-          {}}) {
+              .Register(r)}) {
   // Every counter exists from the start at 0, for every reason (as
   // controller-runtime does for its results): rate() and dashboards see a
   // series before the first event, and an alert can tell "none" from "not
@@ -98,19 +111,15 @@ TokenMetrics::~TokenMetrics() = default;
 void TokenMetrics::observe(const std::string& ns, const std::string& name,
                            std::optional<ctrl::WallTime> expiresAt,
                            std::optional<ctrl::WallTime> renewsAt, bool ready) {
-  std::lock_guard lock(impl_->mu);
-  const std::map<std::string, std::string> labels{{"namespace", ns}, {"name", name}};
-  setOrRemove(impl_->expiration, labels, expiresAt);
-  setOrRemove(impl_->renewal, labels, renewsAt);
-  impl_->ready.Add(labels).Set(ready ? 1 : 0);
+  // Label values in label-name order: name, namespace.
+  const std::vector<std::string_view> labels{name, ns};
+  setOrRemove(*impl_->gauges, kExpiration, labels, expiresAt);
+  setOrRemove(*impl_->gauges, kRenewal, labels, renewsAt);
+  impl_->gauges->set(kReady, labels, ready ? 1 : 0);
 }
 
 void TokenMetrics::forget(const std::string& ns, const std::string& name) {
-  std::lock_guard lock(impl_->mu);
-  const std::map<std::string, std::string> labels{{"namespace", ns}, {"name", name}};
-  for (auto* family : {&impl_->expiration, &impl_->renewal, &impl_->ready}) {
-    if (family->Has(labels)) family->Remove(&family->Add(labels));
-  }
+  impl_->gauges->removeAll({name, ns});
 }
 
 void TokenMetrics::minted(const std::string& reason) {
