@@ -42,6 +42,12 @@ int main(int argc, char** argv) {
   // 10,000-token burst stayed resident next to the cache. Two arenas
   // suffice: every thread's allocations are small and short-lived.
   mallopt(M_ARENA_MAX, 2);
+  // A fixed mmap threshold: buffers of 128 KiB and more (LIST pages, watch
+  // and request bodies) are mapped and unmapped on their own instead of
+  // glibc raising the threshold after the first such free and keeping the
+  // next ones in the heap, between cached objects, where they stay resident.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
   auto parsed = st::parseOptions(argc, argv);
   if (!parsed.isOk()) {
     std::cerr << parsed.status().message() << "\nRun with --help for usage.\n";
