@@ -6,7 +6,8 @@
 #                                   packages whose files make up the image (hack/image.py)
 #   hack/install-deps.sh fuzz       build, plus clang-14 and libFuzzer for `make fuzz`
 #   hack/install-deps.sh bench      what `make bench` adds: gnuplot (the plot in
-#                                   docs/performance.md) and perf (profiling); no test needs them
+#                                   docs/performance.md), perf and heaptrack (profiling);
+#                                   no test needs them
 #   hack/install-deps.sh list SET   print SET's package names, one a line (installs nothing)
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
@@ -30,8 +31,8 @@ if [ "${1:-}" = list ]; then
   listing=1
 fi
 
-# make bench only: the convergence plot and profiling.
-bench=(gnuplot-nox linux-perf)
+# make bench only: the convergence plot and profiling (CPU: perf; heap: heaptrack).
+bench=(gnuplot-nox linux-perf heaptrack)
 
 # libFuzzer exists only for clang; its runtime and the sanitizers' are in libclang-rt.
 fuzz=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
