@@ -26,9 +26,7 @@ std::string readyDetail(const ServiceToken& token) {
 // Only a Secret the operator wrote for this very ServiceToken may be
 // downloaded: anything else under that name is not ours to hand out.
 ctrl::Status checkOwnership(const ctrl::ObjectMeta& secret, const Target& target) {
-  auto label = [&](const char* key) -> std::string {
-    return std::string(secret.labels.get(key));
-  };
+  auto label = [&](const char* key) -> std::string { return std::string(secret.labels.get(key)); };
   if (label(kTokenLabel) == target.name && label(kManagedByLabel) == kManagedByValue) {
     return ctrl::Status::ok();
   }

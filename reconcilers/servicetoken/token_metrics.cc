@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "controller/gauge_table.h"
-
 #include "policy/issue_policy.h"
 
 namespace st {

@@ -27,8 +27,7 @@
 
 namespace ctrl {
 
-class GaugeTable final : public TextCollector,
-                         public std::enable_shared_from_this<GaugeTable> {
+class GaugeTable final : public TextCollector, public std::enable_shared_from_this<GaugeTable> {
  public:
   static constexpr size_t kMaxFamilies = 4;
 

@@ -38,7 +38,7 @@ struct ObjectMeta {
   std::string uid;
   std::string resourceVersion;
   int64_t generation = 0;
-  StringMap labels;       // one buffer each (string_map.h)
+  StringMap labels;  // one buffer each (string_map.h)
   StringMap annotations;
   std::vector<OwnerReference> ownerReferences;
   std::optional<WallTime> deletionTimestamp;

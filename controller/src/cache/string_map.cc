@@ -44,11 +44,10 @@ StringMap StringMap::fromEntries(std::vector<value_type> entries) {
   // Stable, so of equal keys the first given stays first and is kept.
   std::stable_sort(entries.begin(), entries.end(),
                    [](const value_type& a, const value_type& b) { return a.first < b.first; });
-  entries.erase(std::unique(entries.begin(), entries.end(),
-                            [](const value_type& a, const value_type& b) {
-                              return a.first == b.first;
-                            }),
-                entries.end());
+  entries.erase(
+      std::unique(entries.begin(), entries.end(),
+                  [](const value_type& a, const value_type& b) { return a.first == b.first; }),
+      entries.end());
   size_t bytes = 0;
   for (const auto& [k, v] : entries) bytes += kHeader + k.size() + v.size();
   StringMap map;

@@ -14,10 +14,7 @@ bool shouldTrimHeap(size_t freeBytes, const MemoryTrimmerOptions& options) {
 
 MemoryTrimmer::MemoryTrimmer(Clock& clock, MemoryTrimmerOptions options,
                              std::function<size_t()> freeBytes, std::function<void()> trim)
-    : clock_(clock),
-      options_(options),
-      freeBytes_(std::move(freeBytes)),
-      trim_(std::move(trim)) {}
+    : clock_(clock), options_(options), freeBytes_(std::move(freeBytes)), trim_(std::move(trim)) {}
 
 Status MemoryTrimmer::start(std::stop_token stop) {
   std::stop_callback wake(stop, [this] {

@@ -31,11 +31,10 @@ std::shared_ptr<GaugeTable> table() {
 // The same values through prometheus-cpp, one family per gauge.
 struct Reference {
   prometheus::Registry registry;
-  prometheus::Family<prometheus::Gauge>& expiration =
-      prometheus::BuildGauge()
-          .Name("t_expiration_seconds")
-          .Help("When it expires (Unix seconds)")
-          .Register(registry);
+  prometheus::Family<prometheus::Gauge>& expiration = prometheus::BuildGauge()
+                                                          .Name("t_expiration_seconds")
+                                                          .Help("When it expires (Unix seconds)")
+                                                          .Register(registry);
   prometheus::Family<prometheus::Gauge>& ready =
       prometheus::BuildGauge().Name("t_ready").Help("1 when ready, 0 otherwise").Register(registry);
 };

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 namespace {
 
