@@ -1,5 +1,5 @@
-// The default Transport (makeTransport): send() on Boost.Beast, run on the
-// caller's own thread; stream() delegated to the cpprestsdk transport.
+// The default Transport (makeTransport): send() and stream() on Boost.Beast,
+// both run on the caller's own thread.
 //
 // Why: cpprestsdk's continuation model runs every step of an exchange (the
 // response headers, each body chunk, the completion) as a task on its shared
@@ -25,8 +25,16 @@
 // - The deadline bounds the whole exchange (beast::tcp_stream timers); a stop
 //   request cancels the connection's operations from the requesting thread
 //   through the connection's io_context, and the connection is dropped.
-// - Watches (stream()) stay on cpprestsdk: a few long-lived streams, where a
-//   hand-off per chunk costs nothing that matters.
+// - Watches (stream()) run the same way, each on a connection of its own:
+//   opened for the stream (same TLS context, headers, TCP keepalive), never
+//   taken from or given back to the pool, closed when the stream ends. A
+//   watch lives for minutes, so the handshake it costs is noise, and this
+//   way a stream's idle timer, a stop (which closes the socket) or a
+//   half-read body can never leave a pooled connection in a strange state.
+//   Every chunk is parsed as it arrives (Beast's parser with a buffer_body,
+//   reading straight into the line splitter, rest/line_splitter.h); the
+//   idle timeout is the tcp_stream timer, re-armed before every read. A stop
+//   posts a close onto the stream's io_context from the stopping thread.
 #include <poll.h>
 
 #include <algorithm>
@@ -38,6 +46,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +58,7 @@
 #include <vector>
 
 #include "controller/transport.h"
+#include "rest/line_splitter.h"
 #include "rest/tcp_keepalive.h"
 #include "rest/tls_setup.h"
 
@@ -60,9 +71,14 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using rest::LineSplitter;
 
 constexpr size_t kMaxIdleConnections = 64;
 constexpr uint32_t kMaxHeaderBytes = 64 << 10;
+// stream(): the same limits as the cpprest transport's.
+constexpr size_t kMaxErrorBodyBytes = 64 << 10;  // non-200 answers to a stream
+constexpr size_t kMaxLineBytes = 64 << 20;       // one watch event
+constexpr size_t kStreamReadBytes = 64 << 10;    // one read of a streamed body
 
 struct ServerAddress {
   std::string host;        // without brackets, for resolving and verifying
@@ -132,6 +148,16 @@ struct Connection {
   }
 };
 
+// Calls f with the connection's stream, TLS or plain.
+template <class F>
+void withStream(Connection& c, F&& f) {
+  if (c.secure) {
+    f(*c.secure);
+  } else {
+    f(*c.plain);
+  }
+}
+
 // What one attempt produced.
 struct Attempt {
   StatusOr<HttpResponse> result = errorStatus(Code::kInternal, "not sent");
@@ -150,21 +176,35 @@ Status fromError(const boost::system::error_code& ec, std::chrono::milliseconds 
                      std::string("request failed while ") + phase + ": " + ec.message());
 }
 
+// A streamed response: the body is handed to whoever reads it piece by piece
+// (buffer_body points at the reader's own memory), never accumulated here.
+using StreamParser = http::response_parser<http::buffer_body>;
+
+// What writing a stream's request and reading its header produced.
+struct StreamStart {
+  Status status = errorStatus(Code::kInternal, "not sent");
+  bool writeFailed = false;  // the request was not written in full
+};
+
+Status streamError(const boost::system::error_code& ec, std::chrono::milliseconds idle,
+                   const char* phase) {
+  if (ec == beast::error::timeout) {
+    return errorStatus(Code::kTimeout, std::string("nothing received for ") +
+                                           std::to_string(idle.count()) + " ms while " + phase);
+  }
+  return errorStatus(Code::kUnavailable, std::string("stream failed while ") + phase + ": " +
+                                             ec.message());
+}
+
 class BeastTransport final : public Transport {
  public:
-  BeastTransport(ServerAddress server, std::unique_ptr<ssl::context> tls, RestConfig config,
-                 std::unique_ptr<Transport> streams)
-      : server_(std::move(server)),
-        tls_(std::move(tls)),
-        config_(std::move(config)),
-        streams_(std::move(streams)) {}
+  BeastTransport(ServerAddress server, std::unique_ptr<ssl::context> tls, RestConfig config)
+      : server_(std::move(server)), tls_(std::move(tls)), config_(std::move(config)) {}
 
   using Transport::send;
   StatusOr<HttpResponse> send(const HttpRequest& request, std::stop_token stop) override;
   StatusOr<HttpResponse> stream(const HttpRequest& request, const LineHandler& onLine,
-                                std::stop_token stop) override {
-    return streams_->stream(request, onLine, stop);
-  }
+                                std::stop_token stop) override;
 
  private:
   StatusOr<http::request<http::string_body>> buildRequest(const HttpRequest& request) const;
@@ -177,11 +217,13 @@ class BeastTransport final : public Transport {
   Attempt exchange(Connection& c, const http::request<http::string_body>& request,
                    size_t maxResponseBytes, Clock::time_point deadline,
                    std::chrono::milliseconds timeout, std::stop_token stop);
+  StreamStart startStream(Connection& c, const http::request<http::string_body>& request,
+                          StreamParser& parser, std::chrono::milliseconds idle,
+                          std::stop_token stop);
 
   const ServerAddress server_;
   const std::unique_ptr<ssl::context> tls_;  // null for plain http
   const RestConfig config_;
-  const std::unique_ptr<Transport> streams_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
@@ -421,12 +463,152 @@ StatusOr<HttpResponse> BeastTransport::send(const HttpRequest& request, std::sto
   }
 }
 
+// Writes the stream's request and reads the response header on `c`, each
+// within `idle`.
+StreamStart BeastTransport::startStream(Connection& c,
+                                        const http::request<http::string_body>& request,
+                                        StreamParser& parser, std::chrono::milliseconds idle,
+                                        std::stop_token stop) {
+  StreamStart out;
+  boost::system::error_code writeError, readError;
+  bool written = false;
+  c.tcpStream().expires_after(idle);
+  withStream(c, [&](auto& stream) {
+    http::async_write(stream, request, [&](const boost::system::error_code& e, size_t) {
+      writeError = e;
+      if (e) return;
+      written = true;
+      c.tcpStream().expires_after(idle);
+      http::async_read_header(stream, c.buffer, parser,
+                              [&](const boost::system::error_code& r, size_t) { readError = r; });
+    });
+  });
+  runUntilDone(c, stop);
+  if (stop.stop_requested()) {
+    out.status = errorStatus(Code::kCancelled, "stream stopped");
+  } else if (!written) {
+    out.writeFailed = writeError != beast::error::timeout;
+    out.status = streamError(writeError, idle, "writing the request");
+  } else if (readError) {
+    out.status = streamError(readError, idle, "reading the response header");
+  } else {
+    out.status = Status::ok();
+  }
+  return out;
+}
+
+StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request,
+                                              const LineHandler& onLine, std::stop_token stop) {
+  auto req = buildRequest(request);
+  if (!req.isOk()) return req.status();
+  const auto cancelled = [] { return errorStatus(Code::kCancelled, "stream stopped"); };
+  if (stop.stop_requested()) return cancelled();
+  const std::chrono::milliseconds idle = request.timeout;
+
+  // A connection of the stream's own (see the top of this file). As in
+  // send(): a request that could not be written is sent again, once, on a
+  // fresh connection; the server cannot have seen it.
+  std::unique_ptr<Connection> c;
+  std::optional<StreamParser> parser;
+  for (int attempt = 1;; ++attempt) {
+    auto made = connect(Clock::now() + idle, idle, stop);
+    if (!made.isOk()) {
+      if (made.status().code() == Code::kCancelled) return cancelled();
+      return made.status();
+    }
+    c = std::move(made).value();
+    parser.emplace();
+    parser->header_limit(kMaxHeaderBytes);
+    // A watch has no end; its lines are bounded instead. Not boost::none:
+    // Boost 1.74 compares a Content-Length with the unset limit and fails.
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    const StreamStart started = startStream(*c, *req, *parser, idle, stop);
+    if (started.status.isOk()) break;
+    if (attempt > 1 || !started.writeFailed) return started.status;
+  }
+
+  HttpResponse out;
+  out.status = static_cast<int>(parser->get().result_int());
+  for (const auto& field : parser->get()) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  const bool lines = out.status == 200;
+  LineSplitter splitter(kMaxLineBytes);
+
+  // From here a stop closes the socket at once, from the stopping thread,
+  // through the io_context (never touching the socket concurrently). Declared
+  // after `c`, so it is deregistered before the connection goes away.
+  std::stop_callback closeOnStop(stop, [conn = c.get()] {
+    asio::post(conn->ioc, [conn] { conn->tcpStream().close(); });
+  });
+  auto& body = parser->get().body();
+  while (!parser->is_done()) {
+    if (stop.stop_requested()) return cancelled();
+    size_t room = kStreamReadBytes;
+    if (lines) {
+      body.data = splitter.prepare(room);
+    } else {
+      room = std::min(room, kMaxErrorBodyBytes - out.body.size());
+      if (room == 0) break;  // the error body is cut at its limit
+      const size_t had = out.body.size();
+      out.body.resize(had + room);
+      body.data = out.body.data() + had;
+    }
+    body.size = room;
+    boost::system::error_code ec;
+    c->tcpStream().expires_after(idle);  // the idle timeout: the longest quiet gap
+    withStream(*c, [&](auto& stream) {
+      http::async_read_some(stream, c->buffer, *parser,
+                            [&ec](const boost::system::error_code& e, size_t) { ec = e; });
+    });
+    c->ioc.restart();
+    c->ioc.run();
+    if (stop.stop_requested()) return cancelled();
+    const size_t got = room - body.size;
+    if (ec == http::error::need_buffer) ec = {};  // the room is full; not an error
+    if (lines) {
+      splitter.commit(got);
+    } else {
+      out.body.resize(out.body.size() - body.size);
+    }
+    if (ec) {
+      if (!lines) break;  // keep the part of the error body that came
+      return streamError(ec, idle, "reading the stream");
+    }
+    if (!lines) continue;
+    switch (splitter.deliver(onLine)) {
+      case LineSplitter::Result::kMore:
+        break;
+      case LineSplitter::Result::kStopped:
+        return cancelled();
+      case LineSplitter::Result::kTooLong:
+        return errorStatus(Code::kInternal,
+                           "watch event larger than " + std::to_string(kMaxLineBytes) + " bytes");
+    }
+  }
+  // The server ended the stream.
+  if (lines) {
+    switch (splitter.finish(onLine)) {
+      case LineSplitter::Result::kMore:
+        break;
+      case LineSplitter::Result::kStopped:
+        return cancelled();
+      case LineSplitter::Result::kTooLong:
+        return errorStatus(Code::kInternal,
+                           "watch event larger than " + std::to_string(kMaxLineBytes) + " bytes");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Transport>> makeTransport(const RestConfig& config) {
-  // Validates the configuration as a whole, and carries the watches.
-  auto streams = makeCppRestTransport(config);
-  if (!streams.isOk()) return streams.status();
+  // Validates the configuration as a whole, with the same errors; the
+  // cpprest transport itself is not used (it opens nothing until asked).
+  if (auto validated = makeCppRestTransport(config); !validated.isOk()) {
+    return validated.status();
+  }
   auto server = splitServer(config.server);
   if (!server.isOk()) return server.status();
   std::unique_ptr<ssl::context> tls;
@@ -445,7 +627,7 @@ StatusOr<std::unique_ptr<Transport>> makeTransport(const RestConfig& config) {
     }
   }
   return std::unique_ptr<Transport>(std::make_unique<BeastTransport>(
-      std::move(server).value(), std::move(tls), config, std::move(streams).value()));
+      std::move(server).value(), std::move(tls), config));
 }
 
 }  // namespace ctrl
