@@ -29,10 +29,12 @@ inline ctrl::RestConfig adminConfig(const ControlPlane& cp = sharedControlPlane(
   return std::move(config).value();
 }
 
-// A client (default ClientOptions) for `config`. On error records a non-fatal
-// test failure naming the cause and returns nullptr.
+// A client (default ClientOptions) for `config`, on the transport the
+// operator ships with (makeTransport), so its requests and watches are what
+// the tests exercise. On error records a non-fatal test failure naming the
+// cause and returns nullptr.
 inline std::unique_ptr<ctrl::Client> clientFor(const ctrl::RestConfig& config) {
-  auto transport = ctrl::makeCppRestTransport(config);
+  auto transport = ctrl::makeTransport(config);
   if (!transport.isOk()) {
     ADD_FAILURE() << "making the transport: " << transport.status().toString();
     return nullptr;

@@ -96,10 +96,12 @@ struct RestConfig {
   std::string ns;  // the context's namespace, "" when unset (kubeconfig only)
 };
 
-// The default transport: send() runs the exchange on the calling thread
-// (Boost.Beast over a pool of keep-alive connections, one OpenSSL context for
-// all of them), so a request costs no thread hand-off; stream() goes through
-// the cpprestsdk transport. Same contract and errors as makeCppRestTransport.
+// The default transport, on Boost.Beast: send() and stream() run the exchange
+// on the calling thread, so neither a request nor a watch chunk costs a
+// thread hand-off. send() uses a pool of keep-alive connections (one OpenSSL
+// context for all of them); each stream() opens a connection of its own and
+// closes it when the stream ends. Same contract, limits and errors as
+// makeCppRestTransport, which stays available (--http-transport cpprest).
 StatusOr<std::unique_ptr<Transport>> makeTransport(const RestConfig& config);
 
 // Creates the cpprestsdk-backed transport. Errors: InvalidArgument when the
