@@ -143,8 +143,8 @@ ctrl::StatusOr<ParsedOptions> parseOptions(int argc, const char* const* argv) {
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   app.add_option("--http-transport", o.httpTransport,
-                 "HTTP client for requests other than watches: beast (on the calling thread) or "
-                 "cpprest (cpprestsdk's continuations; watches always use cpprestsdk)")
+                 "HTTP client for requests and watches: beast (on the calling thread) or "
+                 "cpprest (cpprestsdk's continuations)")
       ->check(CLI::IsMember({"beast", "cpprest"}))
       ->capture_default_str();
   app.add_option("--probe", o.probeUrl,

@@ -47,10 +47,9 @@ struct OperatorOptions {
   // A watch that delivers no event and no bookmark for this long is dropped
   // as half-open and resumed on a new connection; 0 never drops one.
   int watchIdleTimeoutSeconds = 180;
-  // The HTTP client for requests other than watches: "beast" (default: the
-  // request runs on the calling thread) or "cpprest" (cpprestsdk's task
-  // continuations, as before 0.2; kept as a fallback). Watches always use
-  // cpprestsdk.
+  // The HTTP client for requests and watches: "beast" (default: the request
+  // or watch runs on the calling thread) or "cpprest" (cpprestsdk's task
+  // continuations, as before 0.2; kept as a fallback).
   std::string httpTransport = "beast";
   // When set: GET this URL, exit 0 on 2xx, and do nothing else (probe.h).
   std::string probeUrl;

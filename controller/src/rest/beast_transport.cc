@@ -192,8 +192,8 @@ Status streamError(const boost::system::error_code& ec, std::chrono::millisecond
     return errorStatus(Code::kTimeout, std::string("nothing received for ") +
                                            std::to_string(idle.count()) + " ms while " + phase);
   }
-  return errorStatus(Code::kUnavailable, std::string("stream failed while ") + phase + ": " +
-                                             ec.message());
+  return errorStatus(Code::kUnavailable,
+                     std::string("stream failed while ") + phase + ": " + ec.message());
 }
 
 class BeastTransport final : public Transport {
@@ -497,8 +497,8 @@ StreamStart BeastTransport::startStream(Connection& c,
   return out;
 }
 
-StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request,
-                                              const LineHandler& onLine, std::stop_token stop) {
+StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request, const LineHandler& onLine,
+                                              std::stop_token stop) {
   auto req = buildRequest(request);
   if (!req.isOk()) return req.status();
   const auto cancelled = [] { return errorStatus(Code::kCancelled, "stream stopped"); };
@@ -538,9 +538,8 @@ StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request,
   // From here a stop closes the socket at once, from the stopping thread,
   // through the io_context (never touching the socket concurrently). Declared
   // after `c`, so it is deregistered before the connection goes away.
-  std::stop_callback closeOnStop(stop, [conn = c.get()] {
-    asio::post(conn->ioc, [conn] { conn->tcpStream().close(); });
-  });
+  std::stop_callback closeOnStop(
+      stop, [conn = c.get()] { asio::post(conn->ioc, [conn] { conn->tcpStream().close(); }); });
   auto& body = parser->get().body();
   while (!parser->is_done()) {
     if (stop.stop_requested()) return cancelled();
@@ -626,8 +625,8 @@ StatusOr<std::unique_ptr<Transport>> makeTransport(const RestConfig& config) {
       return errorStatus(Code::kInternal, "cannot set up the TLS context");
     }
   }
-  return std::unique_ptr<Transport>(std::make_unique<BeastTransport>(
-      std::move(server).value(), std::move(tls), config));
+  return std::unique_ptr<Transport>(
+      std::make_unique<BeastTransport>(std::move(server).value(), std::move(tls), config));
 }
 
 }  // namespace ctrl

@@ -289,9 +289,10 @@ TEST_P(TransportStreamTest, NonOkAnswerReturnsItsLimitedBodyAndNoLines) {
     auto result = startStream(*transport, watch(), lines);
     ASSERT_FALSE(server.accept().empty());
     const std::string body = "{\"kind\":\"Status\",\"reason\":\"Gone\"}\n";
-    ASSERT_TRUE(server.write("HTTP/1.1 410 Gone\r\nContent-Type: application/json\r\n"
-                             "Retry-After: 3\r\nContent-Length: " +
-                             std::to_string(body.size()) + "\r\n\r\n" + body));
+    ASSERT_TRUE(
+        server.write("HTTP/1.1 410 Gone\r\nContent-Type: application/json\r\n"
+                     "Retry-After: 3\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n" + body));
     auto answered = resultOf(result);
     ASSERT_TRUE(answered.isOk()) << answered.status().toString();
     EXPECT_EQ(answered->status, 410);
@@ -307,8 +308,9 @@ TEST_P(TransportStreamTest, NonOkAnswerReturnsItsLimitedBodyAndNoLines) {
     Lines lines;
     auto result = startStream(*transport, watch(), lines);
     ASSERT_FALSE(server.accept().empty());
-    ASSERT_TRUE(server.write("HTTP/1.1 500 Internal Server Error\r\n"
-                             "Transfer-Encoding: chunked\r\n\r\n"));
+    ASSERT_TRUE(
+        server.write("HTTP/1.1 500 Internal Server Error\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n"));
     std::string line(1023, 'e');
     line += '\n';
     for (int i = 0; i < 100 && server.writeChunk(line); ++i) {

@@ -1,10 +1,11 @@
 // A watch whose connection stops delivering bytes without closing (a
-// half-open connection), on the real stack: the cpprest transport, the
-// client and an informer's reflector against a loopback HTTP server that
-// answers the LIST, starts the watch stream with one event, then goes silent
-// with the connection left open. The reflector must drop that watch after its
-// silence deadline and watch again from the event's resourceVersion, without
-// listing again; the connections carry TCP keepalive.
+// half-open connection), on the real stack: each transport (makeTransport,
+// the default, and makeCppRestTransport), the client and an informer's
+// reflector against a loopback HTTP server that answers the LIST, starts the
+// watch stream with one event, then goes silent with the connection left
+// open. The reflector must drop that watch after its silence deadline and
+// watch again from the event's resourceVersion, without listing again; the
+// connections carry TCP keepalive.
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -79,7 +80,10 @@ int intOption(int fd, int level, int name) {
   return value;
 }
 
-TEST(SilentWatchTest, ASilentWatchIsDroppedAndResumedOnTheRealTransport) {
+// Runs against both transports, named by the parameter.
+class SilentWatchTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SilentWatchTest, ASilentWatchIsDroppedAndResumedOnTheRealTransport) {
   LoopbackHttpServer server;
   const std::string list =
       R"({"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"10"},)"
@@ -94,7 +98,8 @@ TEST(SilentWatchTest, ASilentWatchIsDroppedAndResumedOnTheRealTransport) {
 
   ctrl::RestConfig config;
   config.server = server.url();
-  auto transport = ctrl::makeCppRestTransport(config);
+  auto transport =
+      GetParam() == "Default" ? ctrl::makeTransport(config) : ctrl::makeCppRestTransport(config);
   ASSERT_TRUE(transport.isOk()) << transport.status().toString();
   auto client = ctrl::makeClient(std::move(transport).value(), config);
   ctrl::ReflectorOptions options;
@@ -138,5 +143,10 @@ TEST(SilentWatchTest, ASilentWatchIsDroppedAndResumedOnTheRealTransport) {
   EXPECT_EQ(informer.store().get("ns", "a") != nullptr, true);
   running.request_stop();
 }
+
+INSTANTIATE_TEST_SUITE_P(, SilentWatchTest, ::testing::Values("Default", "CppRest"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 }  // namespace
