@@ -534,6 +534,19 @@ StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request, const 
   }
   const bool lines = out.status == 200;
   LineSplitter splitter(kMaxLineBytes);
+  // What the splitter's answer means for the stream: OK goes on.
+  const auto endOf = [&](LineSplitter::Result r) -> Status {
+    switch (r) {
+      case LineSplitter::Result::kMore:
+        return Status::ok();
+      case LineSplitter::Result::kStopped:
+        return cancelled();
+      case LineSplitter::Result::kTooLong:
+        return errorStatus(Code::kInternal,
+                           "watch event larger than " + std::to_string(kMaxLineBytes) + " bytes");
+    }
+    return Status::ok();
+  };
 
   // From here a stop closes the socket at once, from the stopping thread,
   // through the io_context (never touching the socket concurrently). Declared
@@ -575,27 +588,11 @@ StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request, const 
       return streamError(ec, idle, "reading the stream");
     }
     if (!lines) continue;
-    switch (splitter.deliver(onLine)) {
-      case LineSplitter::Result::kMore:
-        break;
-      case LineSplitter::Result::kStopped:
-        return cancelled();
-      case LineSplitter::Result::kTooLong:
-        return errorStatus(Code::kInternal,
-                           "watch event larger than " + std::to_string(kMaxLineBytes) + " bytes");
-    }
+    if (Status end = endOf(splitter.deliver(onLine)); !end.isOk()) return end;
   }
   // The server ended the stream.
   if (lines) {
-    switch (splitter.finish(onLine)) {
-      case LineSplitter::Result::kMore:
-        break;
-      case LineSplitter::Result::kStopped:
-        return cancelled();
-      case LineSplitter::Result::kTooLong:
-        return errorStatus(Code::kInternal,
-                           "watch event larger than " + std::to_string(kMaxLineBytes) + " bytes");
-    }
+    if (Status end = endOf(splitter.finish(onLine)); !end.isOk()) return end;
   }
   return out;
 }
