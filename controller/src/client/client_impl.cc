@@ -175,16 +175,29 @@ class ClientImpl final : public Client {
     const int serverTimeout = options.timeoutSeconds > 0 ? options.timeoutSeconds : 3600;
     req.timeout = std::chrono::seconds(serverTimeout + 30);
 
-    if (bucket_ && !bucket_->wait(stop)) return Status(Code::kCancelled, "watch stopped");
-    client::WatchDecoder decoder(
-        resource, JsonLimits{options.maxEventBytes, options_.maxJsonDepth + 1}, handler);
-    auto response = transport_->stream(
-        req, [&decoder](std::string_view line) { return decoder.onLine(line); }, stop);
-    metrics_.count(req.method, response.isOk() ? response->status : 0);
-    if (!decoder.error().isOk()) return decoder.error();
-    if (!response.isOk()) return response.status();
-    if (response->status != 200) return client::statusFromResponse(*response);
-    return Status::ok();
+    // Refused before it started with 429 or 503 and a Retry-After (e.g. "storage
+    // is (re)initializing" for a just-created resource), a watch is sent again
+    // after that delay, as client-go does; any other refusal goes back to the
+    // caller (the reflector backs off on its own clock).
+    for (int attempt = 1;; ++attempt) {
+      if (bucket_ && !bucket_->wait(stop)) return Status(Code::kCancelled, "watch stopped");
+      client::WatchDecoder decoder(
+          resource, JsonLimits{options.maxEventBytes, options_.maxJsonDepth + 1}, handler);
+      auto response = transport_->stream(
+          req, [&decoder](std::string_view line) { return decoder.onLine(line); }, stop);
+      metrics_.count(req.method, response.isOk() ? response->status : 0);
+      if (!decoder.error().isOk()) return decoder.error();
+      if (!response.isOk()) return response.status();
+      if (response->status == 200) return Status::ok();
+      Status refused = client::statusFromResponse(*response);
+      const std::optional<Duration> after = client::retryAfter(*response);
+      const bool retriable = after && (refused.code() == Code::kTooManyRequests ||
+                                       refused.code() == Code::kUnavailable);
+      if (!retriable || attempt >= std::max(1, options_.maxReadAttempts)) return refused;
+      if (!ctrl::sleepFor(clock_, std::min(*after, options_.maxRetryDelay), stop)) {
+        return Status(Code::kCancelled, "watch stopped");
+      }
+    }
   }
 
  private:

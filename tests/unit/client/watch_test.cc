@@ -169,6 +169,23 @@ TEST_F(WatchTest, RequestedStopIsCancelled) {
   EXPECT_EQ(status.code(), Code::kCancelled);
 }
 
+// 429 with Retry-After before streaming ("storage is (re)initializing" for a
+// just-created resource) is sent again after that delay, as client-go does.
+TEST_F(WatchTest, TooManyRequestsWithRetryAfterIsSentAgainAfterTheDelay) {
+  tc_.fake->pushStream(
+      {},
+      ctrl::HttpResponse{
+          429,
+          R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"storage is (re)initializing","reason":"TooManyRequests","code":429})",
+          {{"Retry-After", "1"}}});
+  tc_.fake->pushStream({kAdded});
+  const auto before = clock_.now();
+  EXPECT_TRUE(watch().isOk());
+  EXPECT_EQ(tc_.fake->requestCount(), 2u);
+  EXPECT_EQ(seen_.size(), 1u);
+  EXPECT_GE(clock_.now() - before, std::chrono::seconds(1)) << "sent again before Retry-After";
+}
+
 TEST_F(WatchTest, WatchIsNotRetried) {
   tc_.fake->pushStream({}, ctrl::HttpResponse{503, "unavailable", {}});
   EXPECT_EQ(watch().code(), Code::kUnavailable);
