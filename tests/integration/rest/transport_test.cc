@@ -26,6 +26,7 @@
 #include "admin_client.h"
 #include "control_plane.h"
 #include "integration/rest/socket_census.h"
+#include "tcp_keepalive_check.h"
 
 namespace sttest {
 namespace {
@@ -136,13 +137,7 @@ TEST_P(TransportTest, TlsConnectionsCarryTcpKeepalive) {
                                ? ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port)
                                : ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
       if (peerPort != port) continue;
-      int keepalive = 0, idle = 0;
-      socklen_t size = sizeof keepalive;
-      getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &size);
-      size = sizeof idle;
-      getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &size);
-      EXPECT_EQ(keepalive, 1) << "fd " << fd;
-      EXPECT_EQ(idle, 30) << "fd " << fd;
+      expectTcpKeepalive(fd);
       ++checked;
     }
     closedir(dir);

@@ -32,6 +32,8 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_listener.h"
+
 namespace sttest {
 
 class LoopbackHttpServer {
@@ -46,18 +48,11 @@ class LoopbackHttpServer {
   // Listens on a free loopback port. Throws std::runtime_error when the
   // environment has no loopback networking (not a test outcome).
   LoopbackHttpServer() {
-    listenFd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (listenFd_ < 0 || bind(listenFd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(listenFd_, 64) != 0 ||
-        getsockname(listenFd_, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
-        pipe2(wakeFds_, O_CLOEXEC | O_NONBLOCK) != 0) {
-      throw std::runtime_error("cannot listen on 127.0.0.1");
+    listenFd_ = listenOnLoopback(64, port_);
+    if (pipe2(wakeFds_, O_CLOEXEC | O_NONBLOCK) != 0) {
+      close(listenFd_);
+      throw std::runtime_error("cannot create the wake-up pipe");
     }
-    port_ = ntohs(address.sin_port);
     thread_ = std::thread([this] { run(); });
   }
 

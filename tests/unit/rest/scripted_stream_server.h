@@ -18,25 +18,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "loopback_listener.h"
+
 namespace sttest {
 
 class ScriptedStreamServer {
  public:
   // Listens on a free loopback port. Throws std::runtime_error when the
   // environment has no loopback networking (not a test outcome).
-  ScriptedStreamServer() {
-    listenFd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (listenFd_ < 0 || bind(listenFd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(listenFd_, 8) != 0 ||
-        getsockname(listenFd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      throw std::runtime_error("cannot listen on 127.0.0.1");
-    }
-    port_ = ntohs(address.sin_port);
-  }
+  ScriptedStreamServer() { listenFd_ = listenOnLoopback(8, port_); }
   ~ScriptedStreamServer() {
     if (fd_ >= 0) close(fd_);
     close(listenFd_);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "controller/transport.h"
+#include "tcp_keepalive_check.h"
 #include "unit/rest/scripted_stream_server.h"
 
 namespace {
@@ -348,13 +349,7 @@ TEST_P(TransportStreamTest, StreamConnectionCarriesTcpKeepalive) {
           peer.sin_family != AF_INET || ntohs(peer.sin_port) != server.port()) {
         continue;
       }
-      int keepalive = 0, idle = 0;
-      socklen_t size = sizeof keepalive;
-      getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &size);
-      size = sizeof idle;
-      getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &size);
-      EXPECT_EQ(keepalive, 1) << "fd " << fd;
-      EXPECT_EQ(idle, 30) << "fd " << fd;
+      sttest::expectTcpKeepalive(fd);
       ++checked;
     }
     closedir(dir);
