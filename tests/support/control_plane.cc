@@ -1,5 +1,6 @@
 #include "control_plane.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -92,26 +93,29 @@ ctrl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::start(
   for (const auto& a : options.apiserverArgs) extra += a + " ";
   const std::string logFile = tmpl + ".log";
 
+  std::map<std::string, std::string> env{{"CONTROL_PLANE_APISERVER_ARGS", extra}};
+  if (!options.withControllerManager) env["CONTROL_PLANE_NO_KCM"] = "1";
+  if (options.audit) env["CONTROL_PLANE_AUDIT"] = "1";
+  if (!options.tokenWebhookUrl.empty()) {
+    env["CONTROL_PLANE_TOKEN_WEBHOOK_URL"] = options.tokenWebhookUrl;
+    env["CONTROL_PLANE_TOKEN_WEBHOOK_CA"] = options.tokenWebhookCaFile;
+  }
+  std::string audiences;
+  for (const auto& a : options.apiAudiences) audiences += (audiences.empty() ? "" : ",") + a;
+  if (!audiences.empty()) env["CONTROL_PLANE_API_AUDIENCES"] = audiences;
+  const ExecPlan plan({"bash", scriptPath("control-plane.sh"), "run", "--dir", tmpl}, env);
+
   pid_t pid = fork();
   if (pid == 0) {
     // The script (and through it every component) dies with this process.
+    // Only async-signal-safe calls until exec (see ExecPlan).
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (!options.withControllerManager) setenv("CONTROL_PLANE_NO_KCM", "1", 1);
-    setenv("CONTROL_PLANE_APISERVER_ARGS", extra.c_str(), 1);
-    if (options.audit) setenv("CONTROL_PLANE_AUDIT", "1", 1);
-    if (!options.tokenWebhookUrl.empty()) {
-      setenv("CONTROL_PLANE_TOKEN_WEBHOOK_URL", options.tokenWebhookUrl.c_str(), 1);
-      setenv("CONTROL_PLANE_TOKEN_WEBHOOK_CA", options.tokenWebhookCaFile.c_str(), 1);
+    int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (log >= 0) {
+      dup2(log, 1);
+      dup2(log, 2);
     }
-    std::string audiences;
-    for (const auto& a : options.apiAudiences) audiences += (audiences.empty() ? "" : ",") + a;
-    if (!audiences.empty()) setenv("CONTROL_PLANE_API_AUDIENCES", audiences.c_str(), 1);
-    FILE* log = std::freopen(logFile.c_str(), "w", stdout);
-    if (log != nullptr) dup2(fileno(stdout), 2);
-    std::string script = scriptPath("control-plane.sh");
-    execlp("bash", "bash", script.c_str(), "run", "--dir", tmpl.c_str(),
-           static_cast<char*>(nullptr));
-    _exit(127);
+    plan.exec();
   }
   if (pid < 0) return ctrl::Status(ctrl::Code::kInternal, "fork failed");
   plane->pid_ = pid;

@@ -19,19 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// In the child after fork(): die with the parent, apply env, exec argv.
-[[noreturn]] void execChild(const std::vector<std::string>& argv,
-                            const std::map<std::string, std::string>& env) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execvp(args[0], args.data());
-  _exit(127);
-}
-
 void decodeWait(int status, int& code, int& sig) {
   if (WIFEXITED(status)) {
     code = WEXITSTATUS(status);
@@ -42,12 +29,40 @@ void decodeWait(int status, int& code, int& sig) {
   }
 }
 
+std::vector<char*> pointersTo(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 }  // namespace
+
+ExecPlan::ExecPlan(std::vector<std::string> argv, const std::map<std::string, std::string>& env)
+    : argv_(std::move(argv)) {
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string entry(*e);
+    const std::string key = entry.substr(0, entry.find('='));
+    if (!env.contains(key)) env_.push_back(std::move(entry));
+  }
+  for (const auto& [k, v] : env) env_.push_back(k + "=" + v);
+  argvPtrs_ = pointersTo(argv_);
+  envPtrs_ = pointersTo(env_);
+}
+
+void ExecPlan::exec() const {
+  if (!argvPtrs_.empty() && argvPtrs_[0] != nullptr) {
+    execvpe(argvPtrs_[0], argvPtrs_.data(), envPtrs_.data());
+  }
+  _exit(127);
+}
 
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::string& input,
                          std::chrono::seconds timeout,
                          const std::map<std::string, std::string>& env) {
   ProcessResult result;
+  const ExecPlan plan(argv, env);
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     result.err = "pipe failed";
@@ -58,7 +73,8 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    execChild(argv, env);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    plan.exec();
   }
   close(in[0]);
   close(out[1]);
@@ -133,6 +149,7 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& logFile,
                            const std::map<std::string, std::string>& env) {
+  const ExecPlan plan(argv, env);
   pid_ = fork();
   if (pid_ == 0) {
     int fd = open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -142,7 +159,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    execChild(argv, env);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    plan.exec();
   }
 }
 

@@ -8,6 +8,28 @@
 
 namespace sttest {
 
+// Everything a forked child needs to exec, prepared before fork(). In a
+// multithreaded parent the child may only make async-signal-safe calls until
+// it execs: another thread may hold the allocator's lock at the moment of the
+// fork (ASan's allocator is not made fork-safe the way glibc's is), so the
+// child must not allocate. exec() touches no heap.
+class ExecPlan {
+ public:
+  // argv[0] is looked up in PATH; `env` entries override the inherited
+  // environment (captured now, in the parent).
+  explicit ExecPlan(std::vector<std::string> argv,
+                    const std::map<std::string, std::string>& env = {});
+  ExecPlan(const ExecPlan&) = delete;
+  ExecPlan& operator=(const ExecPlan&) = delete;
+
+  // In the child: exec, or _exit(127) when that fails. Async-signal-safe.
+  [[noreturn]] void exec() const;
+
+ private:
+  std::vector<std::string> argv_, env_;
+  std::vector<char*> argvPtrs_, envPtrs_;
+};
+
 struct ProcessResult {
   int exitCode = -1;  // -1 when it could not be started or was killed by a signal
   std::string out;

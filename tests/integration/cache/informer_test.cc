@@ -4,6 +4,7 @@
 // a condition with a deadline; the informer runs on the real clock.
 #include "controller/informer.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -327,9 +328,17 @@ TEST(InformerIntegrationTest, CompactedResourceVersionRelistsToTheServerState) {
   })) << "lists="
       << inf.informer().listCount();
   EXPECT_GE(gate.gone(), 1);  // the watch from the frozen version got 410
-  auto versions = gate.requestedVersions();
-  ASSERT_GE(versions.size(), 2u);
-  EXPECT_EQ(versions[1], frozenAt);
+  // The informer watched from the frozen version, then (after the relist)
+  // from a newer one. The first watch may not have reached the gate before
+  // the freeze, and the post-relist watch may start after the relist.
+  auto watchedPastTheFreeze = [&] {
+    const auto v = gate.requestedVersions();
+    const auto frozen = std::find(v.begin(), v.end(), frozenAt);
+    return frozen != v.end() &&
+           std::any_of(frozen + 1, v.end(), [&](const auto& rv) { return rv != frozenAt; });
+  };
+  EXPECT_TRUE(inf.eventually(watchedPastTheFreeze))
+      << ::testing::PrintToString(gate.requestedVersions()) << " frozen at " << frozenAt;
   EXPECT_EQ(inf.informer().store().get(ns, "change")->data.at("v"), "2");
   // The relist's diff reached the handlers, including the vanished object.
   const auto all = inf.events();
