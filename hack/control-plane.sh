@@ -43,6 +43,10 @@ done
 
 log() { echo "control-plane: $*" >&2; }
 
+# publish FILE VALUE: FILE appears with VALUE in one step (written aside, then
+# renamed), so a reader polling for FILE never reads it empty or half written.
+publish() { printf '%s\n' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"; }
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -237,7 +241,7 @@ stop_pid() {
 
 # SIGKILL etcd (no chance to flush anything) and start it on the same data.
 restart_etcd() {
-  echo restarting >"$dir/etcd-state"
+  publish "$dir/etcd-state" restarting
   local old=$etcd_pid
   etcd_pid=
   kill -KILL "$old" 2>/dev/null || true
@@ -248,7 +252,7 @@ restart_etcd() {
     [ $SECONDS -lt $deadline ] || { log "etcd did not come back"; return 1; }
     sleep 0.1
   done
-  echo ready >"$dir/etcd-state"
+  publish "$dir/etcd-state" ready
 }
 
 cleanup() {
@@ -273,15 +277,15 @@ run() {
   start_etcd
   start_apiserver
   wait_apiserver_ready
-  echo ready >"$dir/apiserver-state"
+  publish "$dir/apiserver-state" ready
   if [ -z "${CONTROL_PLANE_NO_KCM:-}" ]; then start_kcm; fi
-  trap 'stop_pid "$apiserver_pid"; apiserver_pid=; echo stopped >"$dir/apiserver-state"' USR1
-  trap 'if [ -z "$apiserver_pid" ]; then start_apiserver; wait_apiserver_ready && echo ready >"$dir/apiserver-state"; fi' USR2
+  trap 'stop_pid "$apiserver_pid"; apiserver_pid=; publish "$dir/apiserver-state" stopped' USR1
+  trap 'if [ -z "$apiserver_pid" ]; then start_apiserver; wait_apiserver_ready && publish "$dir/apiserver-state" ready; fi' USR2
   trap 'restart_etcd' HUP
-  echo "$dir/kubeconfig" >"$dir/ready"
+  publish "$dir/ready" "$dir/kubeconfig"
   log "ready: KUBECONFIG=$dir/kubeconfig"
   # `wait` returns early whenever a trapped signal arrives; keep waiting.
-  echo ready >"$dir/etcd-state"
+  publish "$dir/etcd-state" ready
   while true; do
     # etcd_pid is empty only while restart_etcd runs.
     if [ -n "$etcd_pid" ] && ! kill -0 "$etcd_pid" 2>/dev/null; then log "etcd exited"; exit 1; fi
