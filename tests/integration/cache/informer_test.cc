@@ -4,9 +4,9 @@
 // a condition with a deadline; the informer runs on the real clock.
 #include "controller/informer.h"
 
-#include <algorithm>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

@@ -49,8 +49,8 @@ TEST(RunProcess, PassesStdinAndReturnsOutputAndExitCode) {
 TEST(RunProcess, EnvEntriesOverrideTheInheritedEnvironment) {
   ASSERT_EQ(setenv("ST_SUBPROCESS_KEPT", "inherited", 1), 0);
   ASSERT_EQ(setenv("ST_SUBPROCESS_SET", "parent", 1), 0);
-  ProcessResult r = runProcess({"sh", "-c", "echo \"$ST_SUBPROCESS_KEPT $ST_SUBPROCESS_SET\""},
-                               "", seconds(10), {{"ST_SUBPROCESS_SET", "child"}});
+  ProcessResult r = runProcess({"sh", "-c", "echo \"$ST_SUBPROCESS_KEPT $ST_SUBPROCESS_SET\""}, "",
+                               seconds(10), {{"ST_SUBPROCESS_SET", "child"}});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.out, "inherited child\n");
   unsetenv("ST_SUBPROCESS_KEPT");
