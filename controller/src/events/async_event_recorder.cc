@@ -13,6 +13,7 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -20,6 +21,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -57,16 +60,23 @@ struct Series {
   bool created = false;  // the API has (or had) this Event
 };
 
-std::string seriesKey(const EventFields& f) {
-  std::string key;
-  for (const std::string* part :
-       {&f.regarding.kind, &f.regarding.apiVersion, &f.regarding.ns, &f.regarding.name,
-        &f.regarding.uid, &f.reason, &f.action, &f.note}) {
-    key += *part;
-    key += '\0';
-  }
-  key += eventTypeName(f.type);
-  return key;
+// What makes two events one series: everything but the object's
+// resourceVersion (and the times).
+auto seriesFields(const EventFields& f) {
+  return std::tie(f.regarding.kind, f.regarding.apiVersion, f.regarding.ns, f.regarding.name,
+                  f.regarding.uid, f.reason, f.action, f.note, f.type);
+}
+
+// The series cache's key: a hash of seriesFields, checked against the fields
+// kept in the series on a match (no second copy of the fields as a key).
+uint64_t seriesHash(const EventFields& f) {
+  uint64_t h = 0;
+  std::apply(
+      [&h](const auto&... part) {
+        ((h = (h ^ std::hash<std::decay_t<decltype(part)>>{}(part)) * 0x9E3779B97F4A7C15ull), ...);
+      },
+      seriesFields(f));
+  return h;
 }
 
 }  // namespace
@@ -144,7 +154,8 @@ class AsyncEventRecorder::Impl {
   std::atomic<uint64_t> processed_{0};
   std::atomic<uint64_t> holds_{0};
 
-  std::unordered_map<std::string, Series> series_;  // sender thread only
+  // Keyed by seriesHash; equal hashes are told apart by their fields.
+  std::unordered_multimap<uint64_t, Series> series_;  // sender thread only
   // Starts at a random value so two recorders (a restarted process, or tests
   // on a fake clock that restarts at the same instant) never pick one name.
   uint32_t sequence_ = std::random_device{}();
@@ -206,8 +217,12 @@ void AsyncEventRecorder::Impl::holdBack(std::unique_lock<std::mutex>& lock,
 }
 
 Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
-  const std::string key = seriesKey(pending.fields);
-  auto it = series_.find(key);
+  const uint64_t key = seriesHash(pending.fields);
+  auto [first, last] = series_.equal_range(key);
+  auto it = std::find_if(first, last, [&](const auto& entry) {
+    return seriesFields(entry.second.fields) == seriesFields(pending.fields);
+  });
+  if (it == last) it = series_.end();
   if (it != series_.end() && pending.seen - it->second.lastSeen <= options_.seriesWindow) {
     Series& s = it->second;
     ++s.count;
@@ -240,7 +255,7 @@ Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
   s.ns = eventNamespace(s.fields.regarding);
   s.name = eventName(s.fields.regarding, clock_.wallNow(), sequence_++);
   s.dirty = true;
-  return &series_.emplace(key, std::move(s)).first->second;
+  return &series_.emplace(key, std::move(s))->second;
 }
 
 void AsyncEventRecorder::Impl::write(Series& series) {

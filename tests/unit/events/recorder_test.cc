@@ -97,6 +97,25 @@ TEST_F(RecorderTest, DistinctEventsAreNotAggregated) {
   EXPECT_TRUE(stop().isOk());
 }
 
+TEST_F(RecorderTest, ANewResourceVersionOfTheObjectIsTheSameSeries) {
+  makeRecorder(options());
+  startSender();
+  ctrl::ObjectRef later = token();
+  later.resourceVersion = "43";
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  recorder_->event(later, ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ctrl::ObjectRef otherUid = token();
+  otherUid.uid = "uid-other";
+  recorder_->event(otherUid, ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(3));
+  auto stored = events("team-a");
+  ASSERT_EQ(stored.size(), 2U);
+  int series = 0;
+  for (const auto& e : stored) series += e.contains("series") ? 1 : 0;
+  EXPECT_EQ(series, 1);
+  EXPECT_TRUE(stop().isOk());
+}
+
 TEST_F(RecorderTest, RepeatAfterTheWindowStartsANewEvent) {
   auto o = options();
   o.seriesWindow = 6min;
