@@ -12,7 +12,9 @@ namespace st {
 struct SigningKeyMetrics::Impl {
   prometheus::Gauge& published;
   prometheus::Gauge& activation;
+  prometheus::Gauge& rotationDue;
   prometheus::Family<prometheus::Counter>& changes;
+  ctrl::Duration rotationInterval;
 };
 
 namespace {
@@ -23,17 +25,21 @@ prometheus::Gauge& gauge(prometheus::Registry& r, const char* name, const char* 
 
 }  // namespace
 
-SigningKeyMetrics::SigningKeyMetrics(prometheus::Registry& r)
+SigningKeyMetrics::SigningKeyMetrics(prometheus::Registry& r, ctrl::Duration rotationInterval)
     : impl_(new Impl{
           gauge(r, "servicetoken_signing_keys_published",
                 "Signing keys in the published JWKS (the active one, a next one, retired ones "
                 "stored tokens still need)"),
           gauge(r, "servicetoken_signing_key_activation_timestamp_seconds",
                 "When the active signing key began signing (Unix seconds)"),
+          gauge(r, "servicetoken_signing_key_rotation_due_timestamp_seconds",
+                "When the next scheduled signing-key rotation is due (Unix seconds; 0 when "
+                "rotations happen only on request)"),
           prometheus::BuildCounter()
               .Name("servicetoken_signing_key_changes_total")
               .Help("Signing keys published, activated, revoked (retire-old) and dropped")
-              .Register(r)}) {
+              .Register(r),
+          rotationInterval}) {
   for (const char* change : {"published", "activated", "revoked", "dropped"}) {
     impl_->changes.Add({{"change", change}});  // every series exported from the start
   }
@@ -45,8 +51,14 @@ void SigningKeyMetrics::observe(const KeyRingState& state) {
   impl_->published.Set(static_cast<double>(state.ring.keys().size()));
   auto it = state.record.keys.find(state.ring.active().kid());
   if (it != state.record.keys.end() && it->second.activated) {
-    impl_->activation.Set(
-        std::chrono::duration<double>(it->second.activated->time_since_epoch()).count());
+    const auto since = [](ctrl::WallTime t) {
+      return std::chrono::duration<double>(t.time_since_epoch()).count();
+    };
+    const ctrl::WallTime activated = *it->second.activated;
+    impl_->activation.Set(since(activated));
+    if (impl_->rotationInterval > ctrl::Duration::zero()) {
+      impl_->rotationDue.Set(since(activated + impl_->rotationInterval));
+    }
   }
 }
 

@@ -4,6 +4,9 @@
 //   servicetoken_signing_keys_published               gauge: keys in the JWKS
 //   servicetoken_signing_key_activation_timestamp_seconds
 //                                                     gauge: when the active key began signing
+//   servicetoken_signing_key_rotation_due_timestamp_seconds
+//                                                     gauge: when the next scheduled rotation
+//                                                     is due (0: none is scheduled)
 //   servicetoken_signing_key_changes_total{change}    counter: published, activated, revoked,
 //                                                     dropped
 #pragma once
@@ -12,6 +15,7 @@
 
 #include "authority/key_change.h"
 #include "authority/key_ring_record.h"
+#include "controller/clock.h"
 
 namespace prometheus {
 class Registry;
@@ -21,8 +25,10 @@ namespace st {
 
 class SigningKeyMetrics {
  public:
-  // Registers the families in `registry`.
-  explicit SigningKeyMetrics(prometheus::Registry& registry);
+  // Registers the families in `registry`. `rotationInterval` is
+  // --signing-key-rotation-interval (zero: rotations only on request).
+  explicit SigningKeyMetrics(prometheus::Registry& registry,
+                             ctrl::Duration rotationInterval = ctrl::Duration::zero());
   ~SigningKeyMetrics();
   SigningKeyMetrics(const SigningKeyMetrics&) = delete;
   SigningKeyMetrics& operator=(const SigningKeyMetrics&) = delete;

@@ -133,7 +133,8 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
           ? std::make_unique<BuiltinAuthority>(std::move(*ring), authorityOptions, *deps.random)
           : std::make_unique<BuiltinAuthority>(std::move(*ring), authorityOptions);
   impl->metrics = std::make_unique<TokenMetrics>(*ctrl::metricsRegistry());
-  impl->keyMetrics = std::make_unique<SigningKeyMetrics>(*ctrl::metricsRegistry());
+  impl->keyMetrics = std::make_unique<SigningKeyMetrics>(*ctrl::metricsRegistry(),
+                                                         options.signingKeyRotationInterval);
   impl->remintPacer = std::make_unique<ctrl::TokenBucket>(
       clock, options.signingKeyRemintsPerSecond,
       std::max(1, static_cast<int>(options.signingKeyRemintsPerSecond)));

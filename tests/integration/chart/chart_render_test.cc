@@ -329,7 +329,8 @@ TEST_F(ChartRender, MonitoringObjectsUseTheOperatorsMetricsAndPorts) {
   }
   for (const char* name :
        {"ServiceTokenRenewalOverdue", "ServiceTokenExpiringWithoutRotation", "ServiceTokenNotReady",
-        "ServiceTokenOperatorDown", "ServiceTokenOperatorNoLeader"}) {
+        "ServiceTokenOperatorDown", "ServiceTokenOperatorNoLeader",
+        "ServiceTokenSigningKeyRotationOverdue"}) {
     ASSERT_TRUE(alerts.count(name)) << name;
   }
   EXPECT_FALSE(alerts.count("ServiceTokenExpiringSoon")) << "a healthy token near expiry is fine";
@@ -351,6 +352,10 @@ TEST_F(ChartRender, MonitoringObjectsUseTheOperatorsMetricsAndPorts) {
   EXPECT_EQ(alerts["ServiceTokenOperatorDown"]["labels"]["severity"], "critical");
   EXPECT_THAT(alerts["ServiceTokenOperatorNoLeader"]["expr"].get<std::string>(),
               HasSubstr("leader_election_master_status{job=\"st-servicetoken-operator-metrics\""));
+  // A signing-key rotation an hour past its schedule; 0 (on request only) never matches.
+  EXPECT_EQ(alerts["ServiceTokenSigningKeyRotationOverdue"]["expr"],
+            "time() - max(servicetoken_signing_key_rotation_due_timestamp_seconds{job=\"st-"
+            "servicetoken-operator-metrics\", namespace=\"st-render-all\"} > 0) > 3600");
 
   // ServiceMonitor -> metrics Service -> operator pods.
   Json monitor = findObject(objects, "ServiceMonitor");

@@ -120,7 +120,7 @@ double value(prometheus::Registry& r, const std::string& name, const std::string
 
 TEST_F(KeyChangeTest, MetricsCountChangesPerKidAndFollowTheRingInUse) {
   prometheus::Registry registry;
-  st::SigningKeyMetrics metrics(registry);
+  st::SigningKeyMetrics metrics(registry, std::chrono::hours(24 * 90));
   for (const char* change : {"published", "activated", "revoked", "dropped"}) {
     EXPECT_EQ(value(registry, "servicetoken_signing_key_changes_total", change), 0) << change;
   }
@@ -128,6 +128,8 @@ TEST_F(KeyChangeTest, MetricsCountChangesPerKidAndFollowTheRingInUse) {
   EXPECT_EQ(value(registry, "servicetoken_signing_keys_published"), 2);
   const double since = std::chrono::duration<double>(clock_.wallNow().time_since_epoch()).count();
   EXPECT_EQ(value(registry, "servicetoken_signing_key_activation_timestamp_seconds"), since);
+  EXPECT_EQ(value(registry, "servicetoken_signing_key_rotation_due_timestamp_seconds"),
+            since + 90 * 86400);
 
   clock_.advance(std::chrono::hours(1));
   st::RotationDecision d;
@@ -141,6 +143,16 @@ TEST_F(KeyChangeTest, MetricsCountChangesPerKidAndFollowTheRingInUse) {
   EXPECT_EQ(value(registry, "servicetoken_signing_key_changes_total", "dropped"), 0);
   EXPECT_EQ(value(registry, "servicetoken_signing_keys_published"), 1);
   EXPECT_EQ(value(registry, "servicetoken_signing_key_activation_timestamp_seconds"), since + 3600);
+  EXPECT_EQ(value(registry, "servicetoken_signing_key_rotation_due_timestamp_seconds"),
+            since + 3600 + 90 * 86400);
+}
+
+TEST_F(KeyChangeTest, NoRotationIsDueWhenRotationsHappenOnlyOnRequest) {
+  prometheus::Registry registry;
+  st::SigningKeyMetrics metrics(registry);  // --signing-key-rotation-interval=0
+  metrics.observe(state_);
+  EXPECT_GT(value(registry, "servicetoken_signing_key_activation_timestamp_seconds"), 0);
+  EXPECT_EQ(value(registry, "servicetoken_signing_key_rotation_due_timestamp_seconds"), 0);
 }
 
 }  // namespace
