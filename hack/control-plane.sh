@@ -25,7 +25,9 @@
 # through that TokenReview webhook (authentication.k8s.io/v1, answers cached for
 # CONTROL_PLANE_TOKEN_WEBHOOK_CACHE_TTL, default 0s), trusting the CA file
 # CONTROL_PLANE_TOKEN_WEBHOOK_CA when set; CONTROL_PLANE_API_AUDIENCES (comma-
-# separated) adds audiences to --api-audiences.
+# separated) adds audiences to --api-audiences. CONTROL_PLANE_ETCD_PORT and
+# CONTROL_PLANE_APISERVER_PORT ask for those client ports; by default, and when
+# the port is taken, a free one below the ephemeral range is chosen.
 # The default DIR for up/down/env is ${XDG_RUNTIME_DIR:-/tmp}/servicetoken-control-plane.
 set -euo pipefail
 
@@ -47,8 +49,25 @@ log() { echo "control-plane: $*" >&2; }
 # renamed), so a reader polling for FILE never reads it empty or half written.
 publish() { printf '%s\n' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"; }
 
+# free_port: a port nothing listens on now, chosen below the kernel's
+# ephemeral range: a port the kernel handed out (bind to 0) can be handed out
+# again, to any outgoing connection, before etcd or kube-apiserver binds it.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randint(10000, low - 1) if low > 11000 else 0
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
 }
 
 # ---------------------------------------------------------------- certificates
@@ -170,7 +189,8 @@ audit_args() {
 start_etcd() {
   local peer
   # A restart keeps the ports, so kube-apiserver finds it again.
-  etcd_port=${etcd_port:-$(free_port)}; peer=${etcd_peer_port:-$(free_port)}
+  etcd_port=${etcd_port:-${CONTROL_PLANE_ETCD_PORT:-$(free_port)}}
+  peer=${etcd_peer_port:-$(free_port)}
   etcd_peer_port=$peer
   spawn "$ETCD" --name test --data-dir "$dir/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
@@ -179,6 +199,49 @@ start_etcd() {
     --unsafe-no-fsync --log-level error --logger zap --log-outputs "$dir/logs/etcd.log" 2>>"$dir/logs/etcd.log"
   etcd_pid=$!
   echo "http://127.0.0.1:$etcd_port" >"$dir/etcd-url"
+}
+
+# wait_etcd_ready [SECONDS]: until etcd answers /health (1 when it exited or
+# took longer than SECONDS, default 30).
+wait_etcd_ready() {
+  local deadline=$((SECONDS + ${1:-30}))
+  until curl -fsS --max-time 1 "http://127.0.0.1:$etcd_port/health" >/dev/null 2>&1; do
+    kill -0 "$etcd_pid" 2>/dev/null || return 1
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.1
+  done
+}
+
+# start_etcd_checked: start etcd on new ports until it serves (3 tries): a
+# port taken between free_port and etcd's bind makes etcd exit at once.
+start_etcd_checked() {
+  local attempt
+  for attempt in 1 2 3; do
+    start_etcd
+    wait_etcd_ready && return 0
+    log "etcd did not start on port $etcd_port (try $attempt); see $dir/logs/etcd.log"
+    stop_pid "$etcd_pid"
+    etcd_pid= etcd_port= etcd_peer_port= CONTROL_PLANE_ETCD_PORT=
+    rm -rf "$dir/etcd"
+  done
+  return 1
+}
+
+# start_apiserver_checked: start kube-apiserver and wait until it is ready;
+# when it exits because its port was taken, again on a new port (3 tries).
+start_apiserver_checked() {
+  local attempt
+  for attempt in 1 2 3; do
+    start_apiserver
+    wait_apiserver_ready && return 0
+    kill -0 "$apiserver_pid" 2>/dev/null && return 1
+    grep -q "address already in use" "$dir/logs/kube-apiserver.log" || return 1
+    log "port $apiserver_port was taken (try $attempt); choosing another"
+    apiserver_pid=
+    apiserver_port=$(free_port)
+    write_kubeconfig
+  done
+  return 1
 }
 
 start_apiserver() {
@@ -247,11 +310,7 @@ restart_etcd() {
   kill -KILL "$old" 2>/dev/null || true
   wait "$old" 2>/dev/null || true
   start_etcd
-  local deadline=$((SECONDS + 60))
-  until curl -fsS --max-time 1 "http://127.0.0.1:$etcd_port/health" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { log "etcd did not come back"; return 1; }
-    sleep 0.1
-  done
+  wait_etcd_ready 60 || { log "etcd did not come back"; return 1; }
   publish "$dir/etcd-state" ready
 }
 
@@ -271,12 +330,11 @@ run() {
   echo $$ >"$dir/pid"
   gen_certs
   write_audit_policy
-  apiserver_port=$(free_port)
+  apiserver_port=${CONTROL_PLANE_APISERVER_PORT:-$(free_port)}
   write_kubeconfig
   write_token_webhook_config
-  start_etcd
-  start_apiserver
-  wait_apiserver_ready
+  start_etcd_checked || exit 1
+  start_apiserver_checked || exit 1
   publish "$dir/apiserver-state" ready
   if [ -z "${CONTROL_PLANE_NO_KCM:-}" ]; then start_kcm; fi
   trap 'stop_pid "$apiserver_pid"; apiserver_pid=; publish "$dir/apiserver-state" stopped' USR1
