@@ -37,6 +37,26 @@ std::vector<char*> pointersTo(std::vector<std::string>& strings) {
   return out;
 }
 
+// `file` as execvp() would find it: itself when it names a path, else the
+// first executable PATH entry holding it ("" when none does).
+std::string resolveProgram(const std::string& file, const std::vector<std::string>& env) {
+  if (file.empty() || file.find('/') != std::string::npos) return file;
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& entry : env) {
+    if (entry.starts_with("PATH=")) path = entry.substr(5);
+  }
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + file;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
 }  // namespace
 
 ExecPlan::ExecPlan(std::vector<std::string> argv, const std::map<std::string, std::string>& env)
@@ -47,14 +67,14 @@ ExecPlan::ExecPlan(std::vector<std::string> argv, const std::map<std::string, st
     if (!env.contains(key)) env_.push_back(std::move(entry));
   }
   for (const auto& [k, v] : env) env_.push_back(k + "=" + v);
+  if (!argv_.empty()) program_ = resolveProgram(argv_[0], env_);
   argvPtrs_ = pointersTo(argv_);
   envPtrs_ = pointersTo(env_);
 }
 
 void ExecPlan::exec() const {
-  if (!argvPtrs_.empty() && argvPtrs_[0] != nullptr) {
-    execvpe(argvPtrs_[0], argvPtrs_.data(), envPtrs_.data());
-  }
+  // execve is async-signal-safe; the PATH search was done in the parent.
+  if (!program_.empty()) execve(program_.c_str(), argvPtrs_.data(), envPtrs_.data());
   _exit(127);
 }
 

@@ -12,10 +12,12 @@ namespace sttest {
 // multithreaded parent the child may only make async-signal-safe calls until
 // it execs: another thread may hold the allocator's lock at the moment of the
 // fork (ASan's allocator is not made fork-safe the way glibc's is), so the
-// child must not allocate. exec() touches no heap.
+// child must not allocate. The PATH search happens here, in the parent;
+// exec() is a bare execve.
 class ExecPlan {
  public:
-  // argv[0] is looked up in PATH; `env` entries override the inherited
+  // argv[0] is looked up in PATH (the one in `env`, else the inherited one)
+  // unless it contains a '/'; `env` entries override the inherited
   // environment (captured now, in the parent).
   explicit ExecPlan(std::vector<std::string> argv,
                     const std::map<std::string, std::string>& env = {});
@@ -27,6 +29,7 @@ class ExecPlan {
 
  private:
   std::vector<std::string> argv_, env_;
+  std::string program_;  // argv_[0] resolved; "" when not found
   std::vector<char*> argvPtrs_, envPtrs_;
 };
 

@@ -6,12 +6,15 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <new>
 
 namespace {
@@ -55,6 +58,26 @@ TEST(RunProcess, EnvEntriesOverrideTheInheritedEnvironment) {
   EXPECT_EQ(r.out, "inherited child\n");
   unsetenv("ST_SUBPROCESS_KEPT");
   unsetenv("ST_SUBPROCESS_SET");
+}
+
+TEST(RunProcess, TheProgramIsFoundInThePathGivenInEnv) {
+  char dir[] = "/tmp/st-subprocess-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string program = std::string(dir) + "/st-hello";
+  {
+    std::ofstream f(program);
+    f << "#!/bin/sh\necho \"hello from $0\"\n";
+  }
+  ASSERT_EQ(chmod(program.c_str(), 0700), 0);
+  ProcessResult r = runProcess({"st-hello"}, "", seconds(10),
+                               {{"PATH", std::string("/nonexistent:") + dir + ":/bin:/usr/bin"}});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from " + program + "\n");
+  // Not on the inherited PATH.
+  EXPECT_EQ(runProcess({"st-hello"}).exitCode, 127);
+  // A name with a slash is taken as it is.
+  EXPECT_EQ(runProcess({program}).out, "hello from " + program + "\n");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(RunProcess, AMissingProgramExitsWith127) {
