@@ -31,6 +31,13 @@ struct HttpRequest {
   // Internal as soon as its Content-Length or the bytes read so far exceed
   // it; it is never read whole.
   size_t maxResponseBytes = 256 << 20;
+  // For send(): when set, asked as late as the transport can before the
+  // request is written (after building it and after any connect); false
+  // means it must not be sent, and send() fails with Fenced, nothing
+  // written. The client's write fence uses it, so that a process paused
+  // between admitting a write and sending it (SIGSTOP, a long GC-like
+  // stall) finds its grant expired and does not send a stale write.
+  std::function<bool()> beforeWrite;
 };
 
 struct HttpResponse {

@@ -308,6 +308,14 @@ class ClientImpl final : public Client {
     }
     req.timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
     req.maxResponseBytes = options_.maxResponseBytes;
+    req.beforeWrite = nullptr;
+    if (grant) {
+      // Asked again by the transport just before the bytes go out: a pause
+      // after admit() (a stopped process) must not let the write out late.
+      req.beforeWrite = [this, until = grant->deadline, revoked = grant->revoked] {
+        return !revoked.stop_requested() && clock_.now() < until;
+      };
+    }
     std::stop_source cancel;
     std::stop_callback onStop(call.stop, [&cancel] { cancel.request_stop(); });
     std::optional<std::stop_callback<std::function<void()>>> onRevoke;

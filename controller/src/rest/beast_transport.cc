@@ -214,9 +214,12 @@ class BeastTransport final : public Transport {
   StatusOr<std::unique_ptr<Connection>> connect(Clock::time_point deadline,
                                                 std::chrono::milliseconds timeout,
                                                 std::stop_token stop);
+  // Writes `request` (unless `beforeWrite`, when set, says no: Fenced,
+  // nothing written) and reads the answer, within `deadline`.
   Attempt exchange(Connection& c, const http::request<http::string_body>& request,
                    size_t maxResponseBytes, Clock::time_point deadline,
-                   std::chrono::milliseconds timeout, std::stop_token stop);
+                   std::chrono::milliseconds timeout, const std::function<bool()>& beforeWrite,
+                   std::stop_token stop);
   StreamStart startStream(Connection& c, const http::request<http::string_body>& request,
                           StreamParser& parser, std::chrono::milliseconds idle,
                           std::stop_token stop);
@@ -353,7 +356,8 @@ StatusOr<std::unique_ptr<Connection>> BeastTransport::connect(Clock::time_point 
 
 Attempt BeastTransport::exchange(Connection& c, const http::request<http::string_body>& request,
                                  size_t maxResponseBytes, Clock::time_point deadline,
-                                 std::chrono::milliseconds timeout, std::stop_token stop) {
+                                 std::chrono::milliseconds timeout,
+                                 const std::function<bool()>& beforeWrite, std::stop_token stop) {
   Attempt out;
   http::response_parser<http::string_body> parser;
   parser.header_limit(kMaxHeaderBytes);
@@ -389,6 +393,10 @@ Attempt BeastTransport::exchange(Connection& c, const http::request<http::string
       http::async_read_header(*c.plain, c.buffer, parser, onHeader);
     }
   };
+  if (beforeWrite && !beforeWrite()) {
+    out.result = errorStatus(Code::kFenced, "the request's write check refused it; not sent");
+    return out;
+  }
   if (c.secure) {
     http::async_write(*c.secure, request, onWrite);
   } else {
@@ -438,7 +446,12 @@ StatusOr<HttpResponse> BeastTransport::send(const HttpRequest& request, std::sto
       c = std::move(made).value();
     }
     const bool reused = c->reused;
-    Attempt outcome = exchange(*c, *req, request.maxResponseBytes, deadline, request.timeout, stop);
+    Attempt outcome = exchange(*c, *req, request.maxResponseBytes, deadline, request.timeout,
+                               request.beforeWrite, stop);
+    if (!outcome.result.isOk() && outcome.result.status().code() == Code::kFenced) {
+      giveBack(std::move(c));  // nothing was written on it
+      return std::move(outcome.result);
+    }
     if (outcome.result.isOk()) {
       if (outcome.keepConnection && !stop.stop_requested()) giveBack(std::move(c));
       return std::move(outcome.result);

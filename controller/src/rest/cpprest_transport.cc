@@ -393,6 +393,10 @@ StatusOr<HttpResponse> CppRestTransport::send(const HttpRequest& request, std::s
   if (stop.stop_requested()) return cancelled();
   for (int attempt = 1;; ++attempt) {
     const ClientPtr client = sendClient();
+    if (request.beforeWrite && !request.beforeWrite()) {
+      cancelOnExit.dismiss();
+      return errorStatus(Code::kFenced, "the request's write check refused it; not sent");
+    }
     std::future<Attempt> result;
     try {
       result =

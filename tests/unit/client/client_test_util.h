@@ -24,6 +24,11 @@ class JumpClock final : public ctrl::Clock {
   }
   ctrl::WallTime wallNow() const override { return ctrl::WallTime{}; }
   ctrl::MonoTime start() const { return ctrl::MonoTime{} + std::chrono::hours(1); }
+  // Time passing while the process does nothing (e.g. stopped).
+  void advance(ctrl::Duration d) {
+    std::lock_guard lock(mu_);
+    now_ += d;
+  }
 
  protected:
   void waitFor(std::unique_lock<std::mutex>& /*lock*/, std::condition_variable& /*cv*/,

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
 #include "client_test_util.h"
 #include "controller/client.h"
@@ -160,6 +161,39 @@ TEST_F(FenceTest, AGrantThatHasRunOutIsFencedUnsent) {
   EXPECT_EQ(fenced_->create(cms(), "ns", Json::parse(kCm)).status().code(), Code::kFenced);
   EXPECT_EQ(tc_.fake->requestCount(), 0u);
   EXPECT_EQ(fence_.finished(), fence_.granted());
+}
+
+TEST_F(FenceTest, TheTransportAsksTheGrantAgainJustBeforeWriting) {
+  build();
+  fence_.openUntil(ctrl::MonoTime::max(), clock_.now() + seconds(4));
+  std::vector<bool> allowed;
+  tc_.fake->setSendHook([&](const ctrl::HttpRequest& req, std::stop_token) {
+    ASSERT_TRUE(req.beforeWrite) << "a fenced write carries its check";
+    allowed.push_back(req.beforeWrite());
+    // The process stops here, past the grant's deadline (SIGSTOP).
+    clock_.advance(seconds(5));
+    allowed.push_back(req.beforeWrite());
+  });
+  tc_.fake->pushResponse(201, kCm);
+  (void)fenced_->create(cms(), "ns", Json::parse(kCm));
+  EXPECT_EQ(allowed, (std::vector<bool>{true, false}));
+  // Reads carry no check.
+  tc_.fake->setSendHook(
+      [&](const ctrl::HttpRequest& req, std::stop_token) { EXPECT_FALSE(req.beforeWrite); });
+  tc_.fake->pushResponse(200, kCm);
+  EXPECT_TRUE(fenced_->get(cms(), "ns", "cm").isOk());
+}
+
+TEST_F(FenceTest, ARevokedGrantFailsTheCheckBeforeWriting) {
+  build();
+  bool allowed = true;
+  tc_.fake->setSendHook([&](const ctrl::HttpRequest& req, std::stop_token) {
+    fence_.revoke();
+    allowed = req.beforeWrite();
+  });
+  tc_.fake->pushResponse(201, kCm);
+  (void)fenced_->create(cms(), "ns", Json::parse(kCm));
+  EXPECT_FALSE(allowed);
 }
 
 TEST_F(FenceTest, AWriteInFlightIsAbandonedWhenItsGrantIsRevoked) {

@@ -164,6 +164,29 @@ TEST_P(TransportConnectionTest, GetAndWatchAfterAResetSucceedOnTheFirstCall) {
   }
 }
 
+TEST_P(TransportConnectionTest, AWriteWhoseCheckSaysNoIsNeverSent) {
+  LoopbackHttpServer server;
+  auto transport = transportFor(server);
+  ASSERT_TRUE(transport);
+  // Warm a connection, so the refused write would have had one ready.
+  ASSERT_TRUE(transport->send(get("/warm-up")).isOk());
+  ctrl::HttpRequest write = post("/create", R"({"kind":"ConfigMap"})");
+  int asked = 0;
+  write.beforeWrite = [&asked] {
+    ++asked;
+    return false;
+  };
+  auto refused = transport->send(write);
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_EQ(refused.status().code(), ctrl::Code::kFenced) << refused.status().toString();
+  EXPECT_EQ(asked, 1);
+  write.beforeWrite = [] { return true; };
+  auto sent = transport->send(write);
+  ASSERT_TRUE(sent.isOk()) << sent.status().toString();
+  ASSERT_EQ(server.requests().size(), 2u);  // the warm-up and the allowed write only
+  EXPECT_EQ(server.requests().back().method, "POST");
+}
+
 TEST_P(TransportConnectionTest, PostFullyWrittenIsNeverReplayed) {
   LoopbackHttpServer server;
   auto transport = transportFor(server);
