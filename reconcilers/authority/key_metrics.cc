@@ -7,6 +7,8 @@
 
 #include <chrono>
 
+#include "authority/key_rotation_policy.h"
+
 namespace st {
 
 struct SigningKeyMetrics::Impl {
@@ -49,17 +51,17 @@ SigningKeyMetrics::~SigningKeyMetrics() = default;
 
 void SigningKeyMetrics::observe(const KeyRingState& state) {
   impl_->published.Set(static_cast<double>(state.ring.keys().size()));
-  auto it = state.record.keys.find(state.ring.active().kid());
-  if (it != state.record.keys.end() && it->second.activated) {
-    const auto since = [](ctrl::WallTime t) {
-      return std::chrono::duration<double>(t.time_since_epoch()).count();
-    };
-    const ctrl::WallTime activated = *it->second.activated;
-    impl_->activation.Set(since(activated));
-    if (impl_->rotationInterval > ctrl::Duration::zero()) {
-      impl_->rotationDue.Set(since(activated + impl_->rotationInterval));
-    }
-  }
+  const std::string& kid = state.ring.active().kid();
+  auto it = state.record.keys.find(kid);
+  if (it == state.record.keys.end() || !it->second.activated) return;
+  const auto seconds = [](ctrl::WallTime t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+  };
+  impl_->activation.Set(seconds(*it->second.activated));
+  // The rotator's own rule for when the schedule is due (0 stays: none is).
+  const auto due =
+      scheduledRotationAt(state.record, kid, impl_->rotationInterval, *it->second.activated);
+  if (due) impl_->rotationDue.Set(seconds(*due));
 }
 
 void SigningKeyMetrics::changed(const KeyChange& change) {

@@ -48,6 +48,16 @@ std::string nextKeyId(const KeyRingRecord& record) {
   return next;
 }
 
+std::optional<WallTime> scheduledRotationAt(const KeyRingRecord& record,
+                                            const std::string& activeKid, ctrl::Duration interval,
+                                            WallTime now) {
+  if (interval <= ctrl::Duration::zero()) return std::nullopt;
+  auto active = record.keys.find(activeKid);
+  const WallTime activeSince =
+      active == record.keys.end() ? now : active->second.activated.value_or(active->second.created);
+  return activeSince + std::chrono::duration_cast<WallTime::duration>(interval);
+}
+
 RotationDecision decideKeyRotation(const RotationInput& in) {
   RotationDecision d;
   const bool requested = !in.request.empty() && in.request != in.record.honouredRequest;
@@ -67,12 +77,10 @@ RotationDecision decideKeyRotation(const RotationInput& in) {
     d.message = "No stored unexpired token needs the dropped keys or carries the forgotten kids";
   }
 
-  auto active = in.record.keys.find(in.activeKid);
-  const WallTime activeSince = active == in.record.keys.end()
-                                   ? in.now
-                                   : active->second.activated.value_or(active->second.created);
-  const bool scheduled = in.interval > ctrl::Duration::zero();
-  const WallTime dueAt = activeSince + std::chrono::duration_cast<WallTime::duration>(in.interval);
+  const std::optional<WallTime> scheduledAt =
+      scheduledRotationAt(in.record, in.activeKid, in.interval, in.now);
+  const bool scheduled = scheduledAt.has_value();
+  const WallTime dueAt = scheduledAt.value_or(in.now);
   const bool due = requested || (scheduled && in.now >= dueAt);
 
   const std::string next = nextKeyId(in.record);

@@ -85,4 +85,12 @@ RotationDecision decideKeyRotation(const RotationInput& in);
 // The kid of the key that was created last and never activated ("" none).
 std::string nextKeyId(const KeyRingRecord& record);
 
+// When the scheduled rotation of `activeKid` is due: the time it began
+// signing (its creation time when the record has no activation; `now` when
+// the record does not know it) plus `interval`. nullopt when `interval` is
+// zero (rotations only on request).
+std::optional<ctrl::WallTime> scheduledRotationAt(const KeyRingRecord& record,
+                                                  const std::string& activeKid,
+                                                  ctrl::Duration interval, ctrl::WallTime now);
+
 }  // namespace st

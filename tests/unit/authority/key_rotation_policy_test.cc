@@ -49,6 +49,17 @@ TEST_F(KeyRotationPolicy, NothingHappensBeforeTheNextKeyIsDueAndItSaysWhenToLook
   EXPECT_EQ(*d.wakeAt, start_ + kInterval - kDelay);
 }
 
+TEST_F(KeyRotationPolicy, TheScheduleRunsFromActivationOrCreationAndNotAtAllWithoutInterval) {
+  const ctrl::WallTime now = start_ + days(3);
+  EXPECT_EQ(st::scheduledRotationAt(record_, "a", kInterval, now), start_ + kInterval);
+  // A key the record holds without an activation time: from its creation.
+  record_.keys["b"] = st::KeyTimes{start_ + days(1), std::nullopt, std::nullopt};
+  EXPECT_EQ(st::scheduledRotationAt(record_, "b", kInterval, now), start_ + days(1) + kInterval);
+  // A kid the record does not know: from now.
+  EXPECT_EQ(st::scheduledRotationAt(record_, "zz", kInterval, now), now + kInterval);
+  EXPECT_EQ(st::scheduledRotationAt(record_, "a", ctrl::Duration::zero(), now), std::nullopt);
+}
+
 TEST_F(KeyRotationPolicy, TheNextKeyIsCreatedOnePublishDelayBeforeTheRotationIsDue) {
   clock_.advance(kInterval - kDelay - std::chrono::seconds(1));
   EXPECT_FALSE(st::decideKeyRotation(input()).createNext);
