@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -109,13 +108,12 @@ ctrl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::start(
   if (pid == 0) {
     // The script (and through it every component) dies with this process.
     // Only async-signal-safe calls until exec (see ExecPlan).
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
     int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (log >= 0) {
       dup2(log, 1);
       dup2(log, 2);
     }
-    plan.exec();
+    plan.exec(SIGTERM);
   }
   if (pid < 0) return ctrl::Status(ctrl::Code::kInternal, "fork failed");
   plane->pid_ = pid;

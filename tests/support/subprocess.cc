@@ -72,7 +72,8 @@ ExecPlan::ExecPlan(std::vector<std::string> argv, const std::map<std::string, st
   envPtrs_ = pointersTo(env_);
 }
 
-void ExecPlan::exec() const {
+void ExecPlan::exec(int parentDeathSignal) const {
+  prctl(PR_SET_PDEATHSIG, parentDeathSignal);
   // execve is async-signal-safe; the PATH search was done in the parent.
   if (!program_.empty()) execve(program_.c_str(), argvPtrs_.data(), envPtrs_.data());
   _exit(127);
@@ -93,7 +94,6 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     plan.exec();
   }
   close(in[0]);
@@ -179,7 +179,6 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     plan.exec();
   }
 }

@@ -1,6 +1,8 @@
 // Running and supervising child processes from tests.
 #pragma once
 
+#include <signal.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -24,8 +26,9 @@ class ExecPlan {
   ExecPlan(const ExecPlan&) = delete;
   ExecPlan& operator=(const ExecPlan&) = delete;
 
-  // In the child: exec, or _exit(127) when that fails. Async-signal-safe.
-  [[noreturn]] void exec() const;
+  // In the child: have `parentDeathSignal` sent to the child when the
+  // parent dies, then exec, or _exit(127) when that fails. Async-signal-safe.
+  [[noreturn]] void exec(int parentDeathSignal = SIGKILL) const;
 
  private:
   std::vector<std::string> argv_, env_;
