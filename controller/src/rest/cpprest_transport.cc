@@ -63,6 +63,7 @@
 #include "base/exception_type.h"
 #include "controller/transport.h"
 #include "rest/pem.h"
+#include "rest/pending_exchanges.h"
 #include "rest/tcp_keepalive.h"
 #include "rest/tls_setup.h"
 
@@ -78,6 +79,9 @@ constexpr size_t kMaxErrorBodyBytes = 64 << 10;  // non-200 answers to a stream
 constexpr size_t kMaxLineBytes = 64 << 20;       // one watch event
 constexpr size_t kMaxReadBytes = 64 << 10;       // one read from the body buffer
 constexpr size_t kMaxStreamClients = 8;          // distinct stream idle timeouts kept
+// How long destroying the transport waits for cancelled exchanges to finish
+// (closing a connection is quick; this only bounds a library that hangs).
+constexpr std::chrono::seconds kAbandonedExchangePatience{10};
 // The library's idle timer for send(): send() bounds the whole exchange with
 // request.timeout itself, so this only has to stay out of the way.
 constexpr std::chrono::hours kSendIdleTimeout(24);
@@ -181,6 +185,13 @@ class CppRestTransport final : public Transport {
  public:
   CppRestTransport(RestConfig config, web::uri base, std::shared_ptr<const rest::TlsSetup> tls)
       : config_(std::move(config)), base_(std::move(base)), tls_(std::move(tls)) {}
+  // An exchange send() abandoned (a timeout) was cancelled, but finishes on
+  // the library's threads; wait for that before the clients go.
+  ~CppRestTransport() override {
+    pending_.waitUntilNone(std::chrono::steady_clock::now() + kAbandonedExchangePatience);
+  }
+  CppRestTransport(const CppRestTransport&) = delete;
+  CppRestTransport& operator=(const CppRestTransport&) = delete;
 
   using Transport::send;
   StatusOr<HttpResponse> send(const HttpRequest& request, std::stop_token stop) override;
@@ -209,6 +220,7 @@ class CppRestTransport final : public Transport {
   ClientPtr sendClient_;  // every send(), whatever its timeout
   // Keyed by idle timeout in ms. Each client keeps its own keep-alive pool.
   std::map<int64_t, ClientPtr> streamClients_;
+  rest::PendingExchanges pending_;  // send() exchanges whose last step has not run
 };
 
 CppRestTransport::ClientPtr CppRestTransport::newClient(
@@ -368,7 +380,8 @@ std::future<Attempt> CppRestTransport::startSend(http_client& client, http_reque
           done->set_value(Attempt{std::move(out), false});
         });
       })
-      .then([done](pplx::task<void> task) {
+      // The ticket goes with this last step, when the library has run it.
+      .then([done, ticket = pending_.enter()](pplx::task<void> task) {
         try {
           task.get();
         } catch (...) {
