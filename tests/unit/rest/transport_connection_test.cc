@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -344,27 +345,38 @@ TEST_P(TransportConnectionTest, ConcurrentRequestsAreNotSerialisedOnOneConnectio
 // the next request would wait out a full timeout on another dead one.
 TEST_P(TransportConnectionTest, ATimeoutRetiresThePooledConnectionsBesideIt) {
   constexpr int kPooled = 3;
-  LoopbackHttpServer server;
-  auto transport = transportFor(server);
-  ASSERT_TRUE(transport);
-  server.holdAnswers(kPooled, 30s);  // three connections in the pool
-  std::vector<std::future<ctrl::StatusOr<ctrl::HttpResponse>>> warm;
-  for (int i = 0; i < kPooled; ++i) {
-    warm.push_back(std::async(std::launch::async, [&] { return transport->send(get("/warm")); }));
-  }
-  for (auto& result : warm) ASSERT_TRUE(result.get().isOk());
-  ASSERT_EQ(server.connectionsAccepted(), kPooled);
-  server.silenceOpenConnections();
+  // cpprestsdk puts a connection back into its pool a moment after the
+  // response is complete: a request sent right then may open a new one,
+  // which is not silent. That run proves nothing, so it is set up again.
+  for (int run = 1; run <= 5; ++run) {
+    LoopbackHttpServer server;
+    auto transport = transportFor(server);
+    ASSERT_TRUE(transport);
+    server.holdAnswers(kPooled, 30s);  // three connections in the pool
+    std::vector<std::future<ctrl::StatusOr<ctrl::HttpResponse>>> warm;
+    for (int i = 0; i < kPooled; ++i) {
+      warm.push_back(std::async(std::launch::async, [&] { return transport->send(get("/warm")); }));
+    }
+    for (auto& result : warm) ASSERT_TRUE(result.get().isOk());
+    ASSERT_EQ(server.connectionsAccepted(), kPooled);
+    server.silenceOpenConnections();
 
-  ctrl::HttpRequest first = get("/first");
-  first.timeout = 300ms;
-  auto timedOut = transport->send(first);
-  ASSERT_FALSE(timedOut.isOk());
-  EXPECT_EQ(timedOut.status().code(), ctrl::Code::kTimeout);
-  ctrl::HttpRequest next = get("/next");
-  next.timeout = 10s;  // a failure bound
-  auto answered = transport->send(next);
-  EXPECT_EQ(connectionOf(answered), "{\"connection\":" + std::to_string(kPooled + 1) + "}\n");
+    ctrl::HttpRequest first = get("/first");
+    first.timeout = 300ms;
+    auto timedOut = transport->send(first);
+    if (timedOut.isOk() && server.connectionsAccepted() > kPooled) {
+      std::cout << "run " << run << ": the pool was not back yet; again\n";
+      continue;
+    }
+    ASSERT_FALSE(timedOut.isOk());
+    EXPECT_EQ(timedOut.status().code(), ctrl::Code::kTimeout);
+    ctrl::HttpRequest next = get("/next");
+    next.timeout = 10s;  // a failure bound
+    auto answered = transport->send(next);
+    EXPECT_EQ(connectionOf(answered), "{\"connection\":" + std::to_string(kPooled + 1) + "}\n");
+    return;
+  }
+  FAIL() << "the first request never found the pooled connections";
 }
 
 INSTANTIATE_TEST_SUITE_P(, TransportConnectionTest, ::testing::Values("Default", "CppRest"),
