@@ -92,6 +92,7 @@ struct ServiceUser {
   ctrl::ObjectMeta meta;
   ServiceUserSpec spec;
   ServiceUserStatus status;
+  bool operator==(const ServiceUser&) const = default;
 };
 
 // --------------------------------------------------------------- ServiceToken
@@ -171,6 +172,7 @@ struct ServiceToken {
 
   // spec.secret.name, or the ServiceToken's own name.
   std::string secretName() const { return spec.secret.name.empty() ? meta.name : spec.secret.name; }
+  bool operator==(const ServiceToken&) const = default;
 };
 
 // ----------------------------------------------------------------- the Secret
@@ -187,6 +189,7 @@ struct TokenSecret {
   std::string kid;
   std::string previousKid;
   bool hasExpiresAt = false;
+  bool operator==(const TokenSecret&) const = default;
 };
 
 }  // namespace st

@@ -123,7 +123,7 @@ class Informer final : public Runnable {
   // informer. `options` names the resource, namespace and selectors.
   Informer(Reader& reader, Watcher& watcher, ReflectorOptions options, Codec<T> codec,
            Clock& clock = RealClock::instance())
-      : core_(reader, watcher, clock, std::move(options), erase(std::move(codec)),
+      : core_(reader, watcher, clock, std::move(options), erase(std::move(codec), store_),
               store_.untyped()) {}
 
   // Lists, then watches, until `stop` is requested; returns OK then. Call once.
@@ -136,23 +136,27 @@ class Informer final : public Runnable {
   Status addEventHandler(EventHandlers<T> handlers) {
     detail::ErasedHandlers erased;
     if (handlers.onAdd) {
-      erased.onAdd = [fn = std::move(handlers.onAdd)](const detail::ErasedPtr& p) {
-        fn(std::static_pointer_cast<const T>(p));
+      erased.onAdd = [this, fn = std::move(handlers.onAdd)](const detail::ErasedPtr& p) {
+        fn(store_.cast(p));
       };
     }
     if (handlers.onUpdate) {
-      erased.onUpdate = [fn = std::move(handlers.onUpdate)](const detail::ErasedPtr& a,
-                                                            const detail::ErasedPtr& b) {
-        fn(std::static_pointer_cast<const T>(a), std::static_pointer_cast<const T>(b));
+      erased.onUpdate = [this, fn = std::move(handlers.onUpdate)](const detail::ErasedPtr& a,
+                                                                  const detail::ErasedPtr& b) {
+        fn(store_.cast(a), store_.cast(b));
       };
     }
     if (handlers.onDelete) {
-      erased.onDelete = [fn = std::move(handlers.onDelete)](const detail::ErasedPtr& p) {
-        fn(std::static_pointer_cast<const T>(p));
+      erased.onDelete = [this, fn = std::move(handlers.onDelete)](const detail::ErasedPtr& p) {
+        fn(store_.cast(p));
       };
     }
     return core_.addHandlers(std::move(erased));
   }
+
+  // Keeps the cache packed (see Store::setPacking). Call first: before
+  // addIndex(), addEventHandler() and start().
+  void setPacking(Packing<T> packing) { store_.setPacking(std::move(packing)); }
 
   // Adds a store index (see Store::addIndex). Best called before start().
   Status addIndex(std::string name, typename Store<T>::IndexFunc fn) {
@@ -176,11 +180,12 @@ class Informer final : public Runnable {
   uint64_t listCount() const { return core_.reflector().listCount(); }
 
  private:
-  static detail::ErasedCodec erase(Codec<T> codec) {
-    return [codec = std::move(codec)](const Json& object) -> StatusOr<detail::ErasedPtr> {
+  // Decodes into T, then into the form the store keeps (packed or not).
+  static detail::ErasedCodec erase(Codec<T> codec, const Store<T>& store) {
+    return [codec = std::move(codec), &store](const Json& object) -> StatusOr<detail::ErasedPtr> {
       StatusOr<T> decoded = codec(object);
       if (!decoded.isOk()) return decoded.status();
-      return detail::ErasedPtr(std::make_shared<const T>(std::move(decoded).value()));
+      return store.erase(std::make_shared<const T>(std::move(decoded).value()));
     };
   }
 

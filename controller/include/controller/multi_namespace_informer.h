@@ -86,6 +86,13 @@ class MultiNamespaceInformer final : public Runnable {
     return Status::ok();
   }
 
+  // Keeps every cache packed (see Store::setPacking). Call first: before
+  // addIndex(), addEventHandler() and start().
+  void setPacking(const Packing<T>& packing) {
+    for (auto& informer : informers_) informer->setPacking(packing);
+    if (informers_.size() > 1) merged_.setPacking(packing);
+  }
+
   // Adds an index to the store readers see. Best called before start().
   Status addIndex(std::string name, typename Store<T>::IndexFunc fn) {
     if (informers_.size() == 1) return informers_.front()->addIndex(std::move(name), std::move(fn));

@@ -9,6 +9,11 @@
 //
 // The typed Store<T> is a thin cast layer over detail::UntypedStore (in
 // store.cc), so each T costs little compile time.
+//
+// A store may keep its objects packed (setPacking(), pack.h): then it holds
+// each object's bytes in one allocation, and every read unpacks a fresh
+// snapshot. Readers see the same API and the same immutability; they pay
+// an unpack per object read instead of the memory of a struct per object.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +24,7 @@
 #include <vector>
 
 #include "controller/object_meta.h"
+#include "controller/pack.h"
 #include "controller/status.h"
 
 namespace ctrl {
@@ -96,14 +102,28 @@ class Store {
   using Ptr = std::shared_ptr<const T>;
   using IndexFunc = std::function<std::vector<std::string>(const T&)>;
 
-  Store() = default;
+  // `typeName` names T in the one log line of a packed object that does
+  // not unpack (pack.h: corruptPackedObject).
+  explicit Store(std::string typeName = "object") : typeName_(std::move(typeName)) {}
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+
+  // Keeps objects packed from now on. Precondition: the store is empty and
+  // has no index yet (both would hold the other form).
+  void setPacking(Packing<T> packing) {
+    packing_ = std::make_shared<const Packing<T>>(std::move(packing));
+  }
+  bool packed() const { return packing_ != nullptr; }
 
   // Adds a named index; existing objects are indexed at once. An object may
   // have any number of values for one index (none: it is not in the index).
   // Errors: InvalidArgument when `name` is taken.
   Status addIndex(std::string name, IndexFunc fn) {
+    if (packing_) {
+      return core_.addIndex(std::move(name), [this, fn = std::move(fn)](const void* object) {
+        return fn(unpack(static_cast<const char*>(object)));
+      });
+    }
     return core_.addIndex(std::move(name), [fn = std::move(fn)](const void* object) {
       return fn(*static_cast<const T*>(object));
     });
@@ -132,7 +152,8 @@ class Store {
 
   // Mutators (the informer's). Each returns what it replaced (null if none).
   Ptr upsert(std::string key, std::string resourceVersion, Ptr object) {
-    return cast(core_.upsert({std::move(key), std::move(resourceVersion), std::move(object)}));
+    return cast(
+        core_.upsert({std::move(key), std::move(resourceVersion), erase(std::move(object))}));
   }
   Ptr remove(std::string_view key) { return cast(core_.remove(key)); }
   // Makes the store hold exactly `items` (a relist) and returns the
@@ -143,7 +164,7 @@ class Store {
     erased.reserve(items.size());
     for (auto& item : items) {
       erased.push_back(
-          {std::move(item.key), std::move(item.resourceVersion), std::move(item.object)});
+          {std::move(item.key), std::move(item.resourceVersion), erase(std::move(item.object))});
     }
     std::vector<StoreChange<T>> changes;
     for (auto& c : core_.replace(std::move(erased))) {
@@ -155,15 +176,34 @@ class Store {
   detail::UntypedStore& untyped() { return core_; }
   const detail::UntypedStore& untyped() const { return core_; }
 
+  // The form this store holds `object` in, and back (for the informer,
+  // which hands the store's objects to the untyped core and its handlers).
+  detail::ErasedPtr erase(Ptr object) const {
+    if (!packing_ || !object) return object;
+    std::string bytes;
+    packing_->pack(*object, bytes);
+    return makePacked(bytes);
+  }
+  Ptr cast(const detail::ErasedPtr& p) const {
+    if (!packing_ || !p) return std::static_pointer_cast<const T>(p);
+    return std::make_shared<const T>(unpack(static_cast<const char*>(p.get())));
+  }
+
  private:
-  static Ptr cast(const detail::ErasedPtr& p) { return std::static_pointer_cast<const T>(p); }
-  static std::vector<Ptr> castAll(std::vector<detail::ErasedPtr> all) {
+  T unpack(const char* packed) const {
+    T object{};
+    if (!packing_->unpack(packedBytes(packed), object)) corruptPackedObject(typeName_);
+    return object;
+  }
+  std::vector<Ptr> castAll(std::vector<detail::ErasedPtr> all) const {
     std::vector<Ptr> out;
     out.reserve(all.size());
-    for (auto& p : all) out.push_back(std::static_pointer_cast<const T>(std::move(p)));
+    for (auto& p : all) out.push_back(cast(p));
     return out;
   }
 
+  const std::string typeName_;
+  std::shared_ptr<const Packing<T>> packing_;  // null: objects kept as T
   detail::UntypedStore core_;
 };
 

@@ -171,6 +171,39 @@ TEST(InformerTest, IndexesFollowWatchEvents) {
   EXPECT_TRUE(rig.store().byIndex("value", "y").empty());
 }
 
+// A packed cache (pack.h): the store keeps bytes, yet handlers, reads and
+// indexes see the same objects as with a plain one.
+TEST(InformerTest, APackedCacheServesTheSameObjects) {
+  static const ctrl::PackDictionary words{"x"};
+  InformerRig rig;
+  rig.informer().setPacking({[](const Item& i, std::string& out) {
+                               ctrl::PackWriter w(out, words);
+                               w.meta(i.meta);
+                               w.str(i.value);
+                             },
+                             [](std::string_view bytes, Item& i) {
+                               ctrl::PackReader r(bytes, words);
+                               return r.meta(i.meta) && r.str(i.value) && r.done();
+                             }});
+  ASSERT_TRUE(
+      rig.informer()
+          .addIndex("value", [](const Item& i) { return std::vector<std::string>{i.value}; })
+          .isOk());
+  rig.fake().pushListPage({item("a", "1", "x"), item("b", "1", "y")}, "1");
+  rig.fake().pushEvent(WatchEventType::kModified, item("b", "2", "x"));
+  rig.fake().pushEvent(WatchEventType::kDeleted, item("a", "3", "x"));
+  rig.start();
+  ASSERT_TRUE(rig.eventually([&] { return rig.events().size() == 4; }));
+  EXPECT_EQ(rig.events(), (std::vector<std::string>{"add ns/a 1", "add ns/b 1", "update ns/b 1->2",
+                                                    "delete ns/a 3"}));
+  EXPECT_TRUE(rig.store().packed());
+  auto b = rig.store().get("ns/b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->value, "x");
+  EXPECT_EQ(b->meta.resourceVersion, "2");
+  EXPECT_EQ(rig.store().indexKeys("value", "x"), (std::vector<std::string>{"ns/b"}));
+}
+
 TEST(InformerTest, WaitForSyncReportsSyncTimeoutAndStop) {
   InformerRig rig;
   std::stop_source never;
