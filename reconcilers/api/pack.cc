@@ -150,9 +150,9 @@ bool unpackToken(std::string_view bytes, ServiceToken& t) {
       !r.str(st.secretName) || !r.str(st.expiration) || !r.str(st.tokenId) ||
       !r.str(st.tokenHash) || !r.str(st.issuedAt) || !r.str(st.expiresAt) ||
       !r.str(st.renewalTime) || !r.i64(st.revision) || !r.str(st.rotateRequest) ||
-      !r.str(st.lastFailureTime) || !r.integer(st.failedAttempts) ||
-      !r.str(st.lastFailureReason) || !r.str(st.lastFailureMessage) ||
-      !unpackStrings(r, st.automaticMints) || !r.flag(hasPrevious)) {
+      !r.str(st.lastFailureTime) || !r.integer(st.failedAttempts) || !r.str(st.lastFailureReason) ||
+      !r.str(st.lastFailureMessage) || !unpackStrings(r, st.automaticMints) ||
+      !r.flag(hasPrevious)) {
     return false;
   }
   if (hasPrevious) {
@@ -181,8 +181,8 @@ void packUser(const ServiceUser& u, std::string& out) {
 
 bool unpackUser(std::string_view bytes, ServiceUser& u) {
   PackReader r(bytes, dictionary());
-  return r.meta(u.meta) && r.str(u.spec.displayName) && r.str(u.spec.email) &&
-         r.str(u.spec.role) && unpackStrings(r, u.spec.teams) && r.str(u.status.userId) &&
+  return r.meta(u.meta) && r.str(u.spec.displayName) && r.str(u.spec.email) && r.str(u.spec.role) &&
+         unpackStrings(r, u.spec.teams) && r.str(u.status.userId) &&
          r.i64(u.status.observedGeneration) && r.list(u.status.conditions, unpackCondition) &&
          r.done();
 }

@@ -174,7 +174,8 @@ bool PackReader::meta(ObjectMeta& m) {
 PackedPtr makePacked(std::string_view bytes) {
   const auto size = static_cast<uint32_t>(bytes.size());
   // One allocation: the control block and the array together.
-  std::shared_ptr<char[]> block = std::make_shared_for_overwrite<char[]>(sizeof size + bytes.size());
+  std::shared_ptr<char[]> block =
+      std::make_shared_for_overwrite<char[]>(sizeof size + bytes.size());
   std::memcpy(block.get(), &size, sizeof size);
   if (!bytes.empty()) std::memcpy(block.get() + sizeof size, bytes.data(), bytes.size());
   return block;

@@ -62,7 +62,8 @@ ServiceToken fullToken() {
   s.lastFailureReason = "Invalid";
   s.lastFailureMessage = "Secret \"x\" is invalid";
   s.automaticMints = {"2026-06-01T08:00:00Z", "2026-06-01T09:00:00Z"};
-  s.previousToken = PreviousToken{"j0", "sha256:00", "2026-06-08T00:00:00Z", "2026-06-02T00:00:00Z"};
+  s.previousToken =
+      PreviousToken{"j0", "sha256:00", "2026-06-08T00:00:00Z", "2026-06-02T00:00:00Z"};
   s.conditions = {condition("Ready", "Token is valid"), condition("Stalled", "")};
   t.lastUsedTime = "2026-06-02T00:00:00Z";
   return t;

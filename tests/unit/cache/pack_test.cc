@@ -24,10 +24,10 @@ const PackDictionary& words() {
 TEST(PackTest, IntegersRoundTripAtTheirLimits) {
   std::string bytes;
   PackWriter w(bytes, words());
-  const std::vector<uint64_t> unsignedValues{0, 1, 127, 128, 16383, 16384,
-                                             std::numeric_limits<uint64_t>::max()};
-  const std::vector<int64_t> signedValues{0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(),
-                                          std::numeric_limits<int64_t>::max()};
+  const std::vector<uint64_t> unsignedValues{
+      0, 1, 127, 128, 16383, 16384, std::numeric_limits<uint64_t>::max()};
+  const std::vector<int64_t> signedValues{
+      0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
   for (uint64_t v : unsignedValues) w.u64(v);
   for (int64_t v : signedValues) w.i64(v);
   PackReader r(bytes, words());
@@ -192,8 +192,7 @@ TEST(PackedStoreTest, IndexesAndRelistsWorkOnPackedObjects) {
   ctrl::Store<Obj> store;
   store.setPacking(objPacking());
   ASSERT_TRUE(
-      store.addIndex("user", [](const Obj& o) { return std::vector<std::string>{o.user}; })
-          .isOk());
+      store.addIndex("user", [](const Obj& o) { return std::vector<std::string>{o.user}; }).isOk());
   store.upsert("ns/a", "1", obj("a", "alice"));
   store.upsert("ns/b", "1", obj("b", "alice"));
   store.upsert("ns/c", "1", obj("c", "carol"));
