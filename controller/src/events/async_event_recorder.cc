@@ -17,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -24,6 +25,7 @@
 #include <tuple>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -56,8 +58,11 @@ struct Series {
   WallTime lastObserved;
   MonoTime lastSeen;
   MonoTime lastPatched;
-  bool dirty = false;    // count/lastObserved newer than the API's copy
-  bool created = false;  // the API has (or had) this Event
+  bool dirty = false;                // count/lastObserved newer than the API's copy
+  bool created = false;              // the API has (or had) this Event
+  bool due = false;                  // to be written in the batch being sent
+  uint64_t hash = 0;                 // its key in the cache
+  std::list<Series*>::iterator lru;  // its place in the cache's order by lastSeen
 };
 
 // What makes two events one series: everything but the object's
@@ -137,6 +142,8 @@ class AsyncEventRecorder::Impl {
   bool maintain(bool all, bool stopOnFailure);
   MonoTime nextWake() const;
   void countFailure(const Status& status, std::string_view what);
+  // Forgets `series` (from the cache, its order and the dirty set).
+  void erase(Series& series);
 
   Writer& writer_;
   Clock& clock_;
@@ -155,7 +162,12 @@ class AsyncEventRecorder::Impl {
   std::atomic<uint64_t> holds_{0};
 
   // Keyed by seriesHash; equal hashes are told apart by their fields.
-  std::unordered_multimap<uint64_t, Series> series_;  // sender thread only
+  // Sender thread only, as are the two below. Expiry and eviction take the
+  // oldest from lru_, patching looks at dirty_ only: a burst of thousands of
+  // series costs no scan of the whole cache per batch.
+  std::unordered_multimap<uint64_t, Series> series_;
+  std::list<Series*> lru_;             // every series, oldest lastSeen first
+  std::unordered_set<Series*> dirty_;  // every dirty series (and some no longer dirty)
   // Starts at a random value so two recorders (a restarted process, or tests
   // on a fake clock that restarts at the same instant) never pick one name.
   uint32_t sequence_ = std::random_device{}();
@@ -181,13 +193,20 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
       queue_.clear();
     }
     for (const Pending& pending : batch) {
-      if (Series* s = fold(pending); s != nullptr) due.push_back(s);
+      if (Series* s = fold(pending); s != nullptr) {
+        s->due = true;
+        due.push_back(s);
+      }
     }
     const uint64_t failedBefore = failed_.load();
     send(due, stopping);
     processed_.fetch_add(batch.size());
-    // Series whose create failed are forgotten (the next occurrence tries again).
-    std::erase_if(series_, [](const auto& entry) { return !entry.second.created; });
+    // Series whose create failed are forgotten (the next occurrence tries
+    // again). Every series not yet created was due in this batch.
+    for (Series* s : due) {
+      s->due = false;
+      if (!s->created) erase(*s);
+    }
     const bool failedNow = failed_.load() != failedBefore;
     batch.clear();
     due.clear();
@@ -229,23 +248,24 @@ Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
     s.lastObserved = pending.observed;
     s.lastSeen = pending.seen;
     s.dirty = true;
+    dirty_.insert(&s);
+    lru_.splice(lru_.end(), lru_, s.lru);
     // The first repeat is reported at once, as client-go does (an Event not
     // yet created in this batch is created with its count instead).
     return s.count == 2 && s.created ? &s : nullptr;
   }
   if (it != series_.end()) {  // a stale series: finish it, start a new Event
     if (it->second.dirty && it->second.created) patch(it->second);
-    series_.erase(it);
+    erase(it->second);
   }
   if (series_.size() >= options_.maxSeries) {
-    auto oldest = series_.end();
-    for (auto i = series_.begin(); i != series_.end(); ++i) {
-      if (!i->second.created) continue;  // being created in this batch
-      if (oldest == series_.end() || i->second.lastSeen < oldest->second.lastSeen) oldest = i;
-    }
-    if (oldest != series_.end()) {
-      if (oldest->second.dirty) patch(oldest->second);
-      series_.erase(oldest);
+    // The least recently seen series that is not being written in this
+    // batch (those not created yet are all in it, at the young end).
+    auto oldest = std::find_if(lru_.begin(), lru_.end(),
+                               [](const Series* c) { return c->created && !c->due; });
+    if (oldest != lru_.end()) {
+      if ((*oldest)->dirty) patch(**oldest);
+      erase(**oldest);
     }
   }
   Series s;
@@ -255,7 +275,23 @@ Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
   s.ns = eventNamespace(s.fields.regarding);
   s.name = eventName(s.fields.regarding, clock_.wallNow(), sequence_++);
   s.dirty = true;
-  return &series_.emplace(key, std::move(s))->second;
+  s.hash = key;
+  Series& added = series_.emplace(key, std::move(s))->second;
+  added.lru = lru_.insert(lru_.end(), &added);
+  dirty_.insert(&added);
+  return &added;
+}
+
+void AsyncEventRecorder::Impl::erase(Series& series) {
+  lru_.erase(series.lru);
+  dirty_.erase(&series);
+  auto [first, last] = series_.equal_range(series.hash);
+  for (auto it = first; it != last; ++it) {
+    if (&it->second == &series) {
+      series_.erase(it);
+      return;
+    }
+  }
 }
 
 void AsyncEventRecorder::Impl::write(Series& series) {
@@ -318,13 +354,16 @@ bool AsyncEventRecorder::Impl::patch(Series& series) {
 
 bool AsyncEventRecorder::Impl::maintain(bool all, bool stopOnFailure) {
   const MonoTime now = clock_.now();
-  for (auto it = series_.begin(); it != series_.end();) {
-    Series& s = it->second;
-    const bool expired = now - s.lastSeen > options_.seriesWindow;
-    if (s.dirty && (all || expired || now >= s.lastPatched + options_.seriesUpdateInterval)) {
-      if (!patch(s) && stopOnFailure) return false;
+  const std::vector<Series*> dirty(dirty_.begin(), dirty_.end());
+  for (Series* s : dirty) {
+    const bool expired = now - s->lastSeen > options_.seriesWindow;
+    if (s->dirty && (all || expired || now >= s->lastPatched + options_.seriesUpdateInterval)) {
+      if (!patch(*s) && stopOnFailure) return false;
     }
-    it = expired ? series_.erase(it) : std::next(it);
+    if (!s->dirty) dirty_.erase(s);
+  }
+  while (!lru_.empty() && now - lru_.front()->lastSeen > options_.seriesWindow) {
+    erase(*lru_.front());
   }
   return true;
 }
@@ -332,8 +371,8 @@ bool AsyncEventRecorder::Impl::maintain(bool all, bool stopOnFailure) {
 MonoTime AsyncEventRecorder::Impl::nextWake() const {
   // Without pending series work, wake now and then to forget expired series.
   MonoTime wake = clock_.now() + options_.seriesWindow;
-  for (const auto& [key, s] : series_) {
-    if (s.dirty) wake = std::min(wake, s.lastPatched + options_.seriesUpdateInterval);
+  for (const Series* s : dirty_) {
+    if (s->dirty) wake = std::min(wake, s->lastPatched + options_.seriesUpdateInterval);
   }
   return wake;
 }

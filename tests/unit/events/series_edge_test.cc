@@ -2,6 +2,10 @@
 // failures, the flush on stop, and option checks.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "recorder_harness.h"
 
 namespace sttest {
@@ -85,6 +89,42 @@ TEST_F(RecorderTest, StopFlushesPendingSeriesCounts) {
   auto stored = events("team-a");
   ASSERT_EQ(stored.size(), 1U);
   EXPECT_EQ(stored[0]["series"]["count"], 5);
+}
+
+// A full series cache forgets the series seen least recently (not the
+// oldest created): its next occurrence is a new Event, while a series seen
+// again lately keeps counting in its own.
+TEST_F(RecorderTest, AFullSeriesCacheForgetsTheLeastRecentlySeenSeries) {
+  auto o = options();
+  o.maxSeries = 2;
+  makeRecorder(o);
+  startSender();
+  auto record = [&](const std::string& name) {
+    recorder_->event(token(name), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  };
+  record("a");
+  record("b");
+  ASSERT_TRUE(processed(2));
+  clock_.advance(1s);
+  record("a");  // a is now the most recently seen
+  ASSERT_TRUE(processed(3));
+  clock_.advance(1s);
+  record("c");  // the cache is full: b goes
+  ASSERT_TRUE(processed(4));
+  clock_.advance(1s);
+  record("a");  // still a series: counted in the same Event
+  record("b");  // forgotten: a new Event
+  ASSERT_TRUE(processed(6));
+  EXPECT_TRUE(stop().isOk());  // flushes a's count
+
+  std::map<std::string, std::vector<int>> counts;  // regarding name → each Event's count
+  for (const auto& e : events("team-a")) {
+    const int count = e.contains("series") ? e["series"]["count"].get<int>() : 1;
+    counts[e["regarding"]["name"].get<std::string>()].push_back(count);
+  }
+  EXPECT_EQ(counts["a"], std::vector<int>{3});
+  EXPECT_EQ(counts["b"], (std::vector<int>{1, 1}));
+  EXPECT_EQ(counts["c"], std::vector<int>{1});
 }
 
 TEST(RecorderOptionsTest, RejectsMissingReportingFields) {
