@@ -1,7 +1,9 @@
 // ctrl::parseJson under its size and depth limits. Properties: the parser
 // never crashes or throws; a document accepted under tight limits is accepted
 // under the defaults too; an accepted document never nests deeper than the
-// limit and survives a dump/parse round trip unchanged.
+// limit and survives a dump/parse round trip unchanged. ctrl::parseApiJson
+// (which cuts metadata.managedFields before parsing) accepts exactly what
+// parseJson accepts, and the two agree on everything but managedFields.
 #include <cstddef>
 #include <cstdint>
 
@@ -19,6 +21,18 @@ int depthOf(const ctrl::Json& json) {
   return deepest + 1;
 }
 
+// managedFields erased from every object under a "metadata" key.
+void eraseManagedFields(ctrl::Json& json) {
+  if (json.is_object()) {
+    for (auto& [key, value] : json.items()) {
+      if (key == "metadata" && value.is_object()) value.erase("managedFields");
+      eraseManagedFields(value);
+    }
+  } else if (json.is_array()) {
+    for (auto& item : json) eraseManagedFields(item);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -27,6 +41,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto tight = ctrl::parseJson(text, kTight);
   auto loose = ctrl::parseJson(text);
+  auto api = ctrl::parseApiJson(text);
+  check(api.isOk() == loose.isOk(), "parseApiJson and parseJson disagree on validity");
+  if (api.isOk()) {
+    ctrl::Json a = *api;
+    ctrl::Json b = *loose;
+    eraseManagedFields(a);
+    eraseManagedFields(b);
+    check(a == b, "parseApiJson changed more than managedFields");
+  }
   check(!tight.isOk() || loose.isOk(), "accepted under tight limits but not the defaults");
   if (tight.isOk()) {
     check(depthOf(*tight) <= kTight.maxDepth, "accepted a document deeper than maxDepth");

@@ -43,7 +43,7 @@ size_t findTooDeep(std::string_view text, int maxDepth) {
 
 }  // namespace
 
-StatusOr<Json> parseJson(std::string_view text, const JsonLimits& limits) {
+Status checkJsonLimits(std::string_view text, const JsonLimits& limits) {
   if (text.size() > limits.maxBytes) {
     return Status(Code::kInvalidArgument, "JSON document of " + std::to_string(text.size()) +
                                               " bytes exceeds the limit of " +
@@ -54,6 +54,12 @@ StatusOr<Json> parseJson(std::string_view text, const JsonLimits& limits) {
                                               std::to_string(limits.maxDepth) +
                                               " levels at byte offset " + std::to_string(at));
   }
+  return Status::ok();
+}
+
+namespace {
+
+StatusOr<Json> parseChecked(std::string_view text) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
@@ -62,6 +68,13 @@ StatusOr<Json> parseJson(std::string_view text, const JsonLimits& limits) {
   } catch (const Json::exception&) {
     return Status(Code::kInvalidArgument, "invalid JSON");
   }
+}
+
+}  // namespace
+
+StatusOr<Json> parseJson(std::string_view text, const JsonLimits& limits) {
+  if (Status s = checkJsonLimits(text, limits); !s.isOk()) return s;
+  return parseChecked(text);
 }
 
 }  // namespace ctrl

@@ -346,8 +346,8 @@ class ClientImpl final : public Client {
   StatusOr<Json> decodeObject(StatusOr<HttpResponse> response) const {
     if (!response.isOk()) return response.status();
     if (!isSuccess(response->status)) return client::statusFromResponse(*response);
-    auto doc =
-        parseJson(response->body, JsonLimits{options_.maxResponseBytes, options_.maxJsonDepth + 2});
+    auto doc = parseApiJson(response->body,
+                            JsonLimits{options_.maxResponseBytes, options_.maxJsonDepth + 2});
     if (!doc.isOk()) {
       return Status(Code::kInternal, "unexpected response: " + doc.status().message());
     }

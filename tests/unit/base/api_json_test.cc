@@ -1,0 +1,132 @@
+// parseApiJson: server-side apply's bookkeeping (metadata.managedFields) is
+// left out of API documents as they are parsed, and nothing else is.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "controller/json.h"
+
+namespace ctrl {
+namespace {
+
+// A ServiceToken as the API server sends it (shortened).
+const std::string kToken = R"({"apiVersion":"servicetoken.dev/v1alpha1","kind":"ServiceToken",)"
+                           R"("metadata":{"name":"api","namespace":"team-a","uid":"u-1",)"
+                           R"("resourceVersion":"7","generation":1,)"
+                           R"("managedFields":[{"manager":"kubectl","operation":"Update",)"
+                           R"("fieldsType":"FieldsV1","fieldsV1":{"f:spec":{".":{},)"
+                           R"("f:displayName":{}}}},{"manager":"servicetoken-operator",)"
+                           R"("subresource":"status","fieldsV1":{"f:status":{"f:phase":{}}}}],)"
+                           R"("annotations":{"managedFields":"[\"kept\"]"}},)"
+                           R"("spec":{"displayName":"API","managedFields":[1]},)"
+                           R"("status":{"phase":"Active"}})";
+
+// The reference: erase managedFields from every object under a "metadata" key.
+void eraseReference(Json& j) {
+  if (j.is_object()) {
+    for (auto& [key, value] : j.items()) {
+      if (key == "metadata" && value.is_object()) value.erase("managedFields");
+      eraseReference(value);
+    }
+  } else if (j.is_array()) {
+    for (auto& item : j) eraseReference(item);
+  }
+}
+
+Json expected(const std::string& text) {
+  Json j = Json::parse(text);
+  eraseReference(j);
+  return j;
+}
+
+TEST(ParseApiJson, LeavesOutTheObjectsManagedFieldsOnly) {
+  auto api = parseApiJson(kToken);
+  ASSERT_TRUE(api.isOk()) << api.status().toString();
+  const Json& parsed = *api;
+  EXPECT_EQ(parsed, expected(kToken));
+  EXPECT_FALSE(parsed["metadata"].contains("managedFields"));
+  // Members of that name elsewhere, and text that only looks like one, stay.
+  EXPECT_EQ(parsed["metadata"]["annotations"]["managedFields"], "[\"kept\"]");
+  EXPECT_EQ(parsed["spec"]["managedFields"], Json::array({1}));
+  EXPECT_EQ(parsed["metadata"]["resourceVersion"], "7");
+}
+
+TEST(ParseApiJson, AnyPlaceInTheMetadataAndAnyValue) {
+  for (const std::string text : {
+           R"({"metadata":{"managedFields":[{"a":{}}],"name":"x"}})",
+           R"({"metadata":{"name":"x","managedFields":[{"a":"}"}]}})",
+           R"({"metadata":{"managedFields":[]}})",
+           R"({"metadata":{"managedFields":null,"managedFields":[1],"name":"x"}})",
+           R"({"metadata":{"managedFields":"x","name":{"metadata":{"managedFields":7}}}})",
+           R"([{"metadata":{"managedFields":[[[]]],"a":[{"b":null}]}},{"metadata":[]}])",
+           R"({ "metadata" : { "name" : "x" ,
+                "managedFields" : [ { "f:x" : { } } ] ,
+                "uid" : "u" } })",
+       }) {
+    auto api = parseApiJson(text);
+    ASSERT_TRUE(api.isOk()) << text;
+    EXPECT_EQ(*api, expected(text)) << text;
+  }
+}
+
+TEST(ParseApiJson, ListsAndWatchEventsLoseThemAtEveryItem) {
+  const std::string list = R"({"kind":"SecretList","metadata":{"resourceVersion":"9"},"items":[)" +
+                           kToken + "," + kToken + "]}";
+  auto api = parseApiJson(list);
+  ASSERT_TRUE(api.isOk());
+  EXPECT_EQ(*api, expected(list));
+  const std::string event = R"({"type":"MODIFIED","object":)" + kToken + "}";
+  api = parseApiJson(event);
+  ASSERT_TRUE(api.isOk());
+  EXPECT_EQ(*api, expected(event));
+}
+
+// Skipped values are still checked: what parseJson() refuses, this refuses
+// too, with the same message (the fuzz target json_fuzzer found an invalid
+// managedFields accepted by an earlier, textual cut).
+TEST(ParseApiJson, InvalidJsonInsideManagedFieldsIsStillRefused) {
+  for (const std::string text : {
+           R"({"metadata":{"managedFields":[{"f:type":2{}}],"name":"x"}})",
+           R"({"metadata":{"managedFields":[1,],"name":"x"}})",
+           R"({"metadata":{"managedFields":"\x"}})",
+           R"({"metadata":{"managedFields":[1e999]}})",
+           R"({"metadata":{"managedFields":[]}} trailing)",
+       }) {
+    auto plain = parseJson(text);
+    auto api = parseApiJson(text);
+    ASSERT_FALSE(plain.isOk()) << text;
+    ASSERT_FALSE(api.isOk()) << text;
+    EXPECT_EQ(api.status().message(), plain.status().message()) << text;
+  }
+}
+
+// Every prefix of a document (a connection cut mid-body): parseApiJson fails
+// exactly when parseJson fails, and agrees with it otherwise.
+TEST(ParseApiJson, AgreesWithParseJsonOnEveryPrefix) {
+  const std::string list = R"({"items":[)" + kToken + "," + kToken + "]}";
+  for (size_t n = 0; n <= list.size(); ++n) {
+    const std::string_view prefix = std::string_view(list).substr(0, n);
+    auto plain = parseJson(prefix);
+    auto api = parseApiJson(prefix);
+    ASSERT_EQ(plain.isOk(), api.isOk()) << "prefix of " << n << " bytes";
+    if (!plain.isOk()) {
+      EXPECT_EQ(api.status().message(), plain.status().message());
+      continue;
+    }
+    Json want = *plain;
+    eraseReference(want);
+    EXPECT_EQ(*api, want);
+  }
+}
+
+TEST(ParseApiJson, TheLimitsApplyToTheTextAsReceived) {
+  const auto tooLarge = parseApiJson(kToken, JsonLimits{.maxBytes = kToken.size() - 1});
+  ASSERT_FALSE(tooLarge.isOk());
+  EXPECT_NE(tooLarge.status().message().find("exceeds the limit"), std::string::npos);
+  // managedFields' own nesting counts, even though it is cut.
+  EXPECT_FALSE(parseApiJson(kToken, JsonLimits{.maxDepth = 6}).isOk());
+  EXPECT_TRUE(parseApiJson(kToken, JsonLimits{.maxDepth = 7}).isOk());
+}
+
+}  // namespace
+}  // namespace ctrl
