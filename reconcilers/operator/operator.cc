@@ -323,11 +323,11 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   rotatorDeps.onRevoked = [&tc, secretInformer](const std::set<std::string>& kids) {
     // The tokens whose Secret holds a token a withdrawn key signed: their
     // reconcile re-mints them (paced by the reconciler).
-    for (const auto& s : secretInformer->store().list()) {
-      if (!kids.contains(s->kid)) continue;
-      auto it = s->meta.labels.find(kTokenLabel);
-      if (it != s->meta.labels.end()) tc.enqueue(s->meta.namespace_, it->second);
-    }
+    secretInformer->store().forEach([&](const TokenSecret& s) {
+      if (!kids.contains(s.kid)) return;
+      auto it = s.meta.labels.find(kTokenLabel);
+      if (it != s.meta.labels.end()) tc.enqueue(s.meta.namespace_, it->second);
+    });
   };
   impl->rotator = std::make_shared<KeyRotator>(std::move(rotatorOptions), std::move(rotatorDeps));
   KeyRotator* rotator = impl->rotator.get();

@@ -136,6 +136,19 @@ class Store {
   std::string resourceVersionOf(std::string_view key) const { return core_.resourceVersionOf(key); }
   // All snapshots, in no particular order.
   std::vector<Ptr> list() const { return castAll(core_.list()); }
+  // Calls `fn` with each object, one at a time, in no particular order: a
+  // packed store unpacks only the one `fn` is looking at (list() unpacks
+  // them all at once). The objects are those held when the call began.
+  void forEach(const std::function<void(const T& object)>& fn) const {
+    for (const auto& p : core_.list()) {
+      if (!packing_) {
+        fn(*static_cast<const T*>(p.get()));
+        continue;
+      }
+      const T object = unpack(static_cast<const char*>(p.get()));
+      fn(object);
+    }
+  }
   // All keys, sorted.
   std::vector<std::string> keys() const { return core_.keys(); }
   // Objects whose index function returned `value` for `index`, ordered by key.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -214,6 +215,33 @@ TEST(PackedStoreTest, IndexesAndRelistsWorkOnPackedObjects) {
   EXPECT_TRUE(store.byIndex("user", "alice").empty());
   EXPECT_EQ(store.indexKeys("user", "carol"), (std::vector<std::string>{"ns/b"}));
   EXPECT_EQ(store.list().size(), 2u);
+}
+
+TEST(PackedStoreTest, ForEachUnpacksOneObjectAtATime) {
+  int unpacks = 0;
+  ctrl::Store<Obj> store;
+  store.setPacking(objPacking(&unpacks));
+  store.upsert("ns/a", "1", obj("a", "alice"));
+  store.upsert("ns/b", "1", obj("b", "bob"));
+  std::vector<std::string> seen;
+  int unpackedBeforeEach = -1;
+  bool oneAtATime = true;
+  store.forEach([&](const Obj& o) {
+    // Each object is unpacked just before fn sees it, never all up front.
+    if (unpackedBeforeEach >= 0 && unpacks != unpackedBeforeEach + 1) oneAtATime = false;
+    unpackedBeforeEach = unpacks;
+    seen.push_back(o.meta.name + "=" + o.user);
+  });
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=alice", "b=bob"}));
+  EXPECT_EQ(unpacks, 2);
+  EXPECT_TRUE(oneAtATime);
+
+  ctrl::Store<Obj> plain;  // the same walk over a store of structs
+  plain.upsert("ns/c", "1", obj("c", "carol"));
+  seen.clear();
+  plain.forEach([&](const Obj& o) { seen.push_back(o.user); });
+  EXPECT_EQ(seen, std::vector<std::string>{"carol"});
 }
 
 TEST(PackedStoreDeathTest, BytesThatDoNotUnpackStopTheProcess) {
