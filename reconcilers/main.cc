@@ -79,7 +79,10 @@ int main(int argc, char** argv) {
     ctrl::log::error(transport.status(), "Failed to set up the API transport");
     return 1;
   }
-  auto client = ctrl::makeClient(std::move(transport).value(), *config);
+  // Every object is decoded into a typed struct; none reads managedFields.
+  ctrl::ClientOptions clientOptions;
+  clientOptions.dropManagedFields = true;
+  auto client = ctrl::makeClient(std::move(transport).value(), *config, clientOptions);
 
   st::OperatorDeps deps;
   deps.client = client.get();

@@ -61,7 +61,10 @@ int main(int argc, char** argv) {
     ctrl::log::error(transport.status(), "Failed to set up the API transport");
     return 1;
   }
-  auto client = ctrl::makeClient(std::move(transport).value(), *config);
+  // Every object is decoded into a typed record; none reads managedFields.
+  ctrl::ClientOptions clientOptions;
+  clientOptions.dropManagedFields = true;
+  auto client = ctrl::makeClient(std::move(transport).value(), *config, clientOptions);
 
   st::verifier::VerifierDeps deps;
   deps.client = client.get();

@@ -181,8 +181,9 @@ class ClientImpl final : public Client {
     // caller (the reflector backs off on its own clock).
     for (int attempt = 1;; ++attempt) {
       if (bucket_ && !bucket_->wait(stop)) return Status(Code::kCancelled, "watch stopped");
-      client::WatchDecoder decoder(
-          resource, JsonLimits{options.maxEventBytes, options_.maxJsonDepth + 1}, handler);
+      client::WatchDecoder decoder(resource,
+                                   JsonLimits{options.maxEventBytes, options_.maxJsonDepth + 1},
+                                   handler, options_.dropManagedFields);
       auto response = transport_->stream(
           req, [&decoder](std::string_view line) { return decoder.onLine(line); }, stop);
       metrics_.count(req.method, response.isOk() ? response->status : 0);
@@ -346,8 +347,9 @@ class ClientImpl final : public Client {
   StatusOr<Json> decodeObject(StatusOr<HttpResponse> response) const {
     if (!response.isOk()) return response.status();
     if (!isSuccess(response->status)) return client::statusFromResponse(*response);
-    auto doc = parseApiJson(response->body,
-                            JsonLimits{options_.maxResponseBytes, options_.maxJsonDepth + 2});
+    const JsonLimits limits{options_.maxResponseBytes, options_.maxJsonDepth + 2};
+    auto doc = options_.dropManagedFields ? parseApiJson(response->body, limits)
+                                          : parseJson(response->body, limits);
     if (!doc.isOk()) {
       return Status(Code::kInternal, "unexpected response: " + doc.status().message());
     }

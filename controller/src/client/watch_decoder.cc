@@ -22,7 +22,7 @@ std::optional<WatchEventType> eventType(const Json& type) {
 
 bool WatchDecoder::onLine(std::string_view line) {
   if (line.find_first_not_of(" \t\r") == std::string_view::npos) return true;
-  auto event = parseApiJson(line, limits_);
+  auto event = dropManagedFields_ ? parseApiJson(line, limits_) : parseJson(line, limits_);
   if (!event.isOk()) {
     error_ = event.status().withContext("watch event");
     return false;

@@ -11,9 +11,14 @@ namespace ctrl::client {
 
 class WatchDecoder {
  public:
-  // `resource` and `handler` must outlive the decoder.
-  WatchDecoder(const Resource& resource, JsonLimits limits, const WatchHandler& handler)
-      : resource_(resource), limits_(limits), handler_(handler) {}
+  // `resource` and `handler` must outlive the decoder. `dropManagedFields`:
+  // objects come without metadata.managedFields (parseApiJson).
+  WatchDecoder(const Resource& resource, JsonLimits limits, const WatchHandler& handler,
+               bool dropManagedFields = false)
+      : resource_(resource),
+        limits_(limits),
+        handler_(handler),
+        dropManagedFields_(dropManagedFields) {}
   WatchDecoder(const WatchDecoder&) = delete;
   WatchDecoder& operator=(const WatchDecoder&) = delete;
 
@@ -29,6 +34,7 @@ class WatchDecoder {
   const Resource& resource_;
   JsonLimits limits_;
   const WatchHandler& handler_;
+  const bool dropManagedFields_;
   Status error_;
 };
 

@@ -192,5 +192,41 @@ TEST_F(WatchTest, WatchIsNotRetried) {
   EXPECT_EQ(tc_.fake->requestCount(), 1u);
 }
 
+// ClientOptions::dropManagedFields: objects from reads, writes and watches
+// come without metadata.managedFields; by default they come as sent.
+TEST(ManagedFieldsOptionTest, DroppedFromEveryObjectOnlyWhenAsked) {
+  const std::string object =
+      R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","resourceVersion":"1",)"
+      R"("managedFields":[{"manager":"kubectl","fieldsV1":{"f:data":{}}}]},"data":{"k":"v"}})";
+  for (const bool drop : {false, true}) {
+    JumpClock clock;
+    ctrl::ClientOptions options;
+    options.dropManagedFields = drop;
+    TestClient tc = makeTestClient(clock, {}, options);
+    tc.fake->pushResponse(200, object);
+    tc.fake->pushResponse(201, object);
+    tc.fake->pushStream({R"({"type":"ADDED","object":)" + object + "}"});
+
+    auto got = tc.client->get(ctrl::resources::configMap(), "ns", "a");
+    ASSERT_TRUE(got.isOk()) << got.status().toString();
+    EXPECT_EQ((*got)["metadata"].contains("managedFields"), !drop);
+    EXPECT_EQ((*got)["data"]["k"], "v");
+    auto created = tc.client->create(ctrl::resources::configMap(), "ns", Json::parse(object));
+    ASSERT_TRUE(created.isOk()) << created.status().toString();
+    EXPECT_EQ((*created)["metadata"].contains("managedFields"), !drop);
+    std::vector<Json> events;
+    auto watched = tc.client->watch(ctrl::resources::configMap(), "ns", {},
+                                    [&](const ctrl::WatchEvent& e) {
+                                      events.push_back(*e.object);
+                                      return true;
+                                    },
+                                    {});
+    ASSERT_TRUE(watched.isOk()) << watched.toString();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0]["metadata"].contains("managedFields"), !drop);
+    EXPECT_EQ(events[0]["metadata"]["name"], "a");
+  }
+}
+
 }  // namespace
 }  // namespace sttest
