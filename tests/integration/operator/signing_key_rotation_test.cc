@@ -149,6 +149,7 @@ TEST_F(KeyRotationTest, ScheduledRotationPublishesFirstSignsAfterTheDelayAndDrop
   ASSERT_TRUE(eventually([&] { return !published(oldKid); })) << "the old key was never dropped";
   // Each step was told on the key Secret.
   EXPECT_TRUE(eventually([&] {
+    h_.advance(std::chrono::milliseconds(250));  // as above: the recorder's hold
     const auto reasons = h_.eventReasons(kKeySecret, OperatorHarness::kOperatorNamespace);
     return std::ranges::count(reasons, "SigningKeyPublished") > 0 &&
            std::ranges::count(reasons, "SigningKeyActivated") > 0 &&
@@ -226,13 +227,17 @@ TEST_F(KeyRotationTest, RetireOldWithdrawsTheOldKeyAtOnceAndReMintsEveryTokenExa
     ctrl::Json status = h_.token(name)["status"];
     EXPECT_TRUE(!status.contains("automaticMints") || status["automaticMints"].empty())
         << name << ": a re-mint was counted by the mint-rate guard";
-    // Events are sent asynchronously (after the queued reconciles).
+    // Events are sent asynchronously, after the queued reconciles: the
+    // recorder re-checks that every 200 ms of the operator's (fake) clock,
+    // so the clock has to move while we wait.
     EXPECT_TRUE(eventually([&] {
+      h_.advance(std::chrono::milliseconds(250));
       return std::ranges::count(h_.eventReasons(name), "SigningKeyRetired") > 0;
     })) << name
         << ": " << ::testing::PrintToString(h_.eventReasons(name));
   }
   EXPECT_TRUE(eventually([&] {
+    h_.advance(std::chrono::milliseconds(250));  // as above: the recorder's hold
     const auto reasons = h_.eventReasons(kKeySecret, OperatorHarness::kOperatorNamespace);
     return std::ranges::count(reasons, "SigningKeysRevoked") > 0;
   })) << "the withdrawal was not told as a Warning on the key Secret";
