@@ -162,7 +162,7 @@ echo "  Events (POST events): $events_at_end at convergence, ${ev20:-all $ev bef
 echo "  Events the operator dropped: $(metric event_recorder_dropped_total)"
 snapshot "$dir/m3"
 python3 "$here/bench_metrics.py" writes "$dir/m2" "$dir/m3" "$n" "    "
-echo "  peak RSS: $(awk '{printf "%.1f", $1/1024}' "$dir/peak") MiB"
+echo "  peak RSS to here (convergence and its Events): $(awk '{printf "%.1f", $1/1024}' "$dir/peak") MiB"
 
 # --- a quiet period: nothing changes, nothing may be written
 sleep "$quiet"
@@ -170,6 +170,7 @@ snapshot "$dir/m4"
 echo "  quiet period ($quiet s):"
 python3 "$here/bench_metrics.py" writes "$dir/m3" "$dir/m4" 0 "    "
 echo "  steady RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s in all"
+echo "  peak RSS over the whole run (with the quiet period): $(awk '{printf "%.1f", $1/1024}' "$dir/peak") MiB"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # --- a restart over the converged state
