@@ -9,6 +9,7 @@
 
 #include "controller/json.h"
 #include "fuzz_check.h"
+#include "mocks/managed_fields.h"
 
 namespace {
 
@@ -19,18 +20,6 @@ int depthOf(const ctrl::Json& json) {
   int deepest = 0;
   for (const auto& child : json) deepest = std::max(deepest, depthOf(child));
   return deepest + 1;
-}
-
-// managedFields erased from every object under a "metadata" key.
-void eraseManagedFields(ctrl::Json& json) {
-  if (json.is_object()) {
-    for (auto& [key, value] : json.items()) {
-      if (key == "metadata" && value.is_object()) value.erase("managedFields");
-      eraseManagedFields(value);
-    }
-  } else if (json.is_array()) {
-    for (auto& item : json) eraseManagedFields(item);
-  }
 }
 
 }  // namespace
@@ -46,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (api.isOk()) {
     ctrl::Json a = *api;
     ctrl::Json b = *loose;
-    eraseManagedFields(a);
-    eraseManagedFields(b);
+    sttest::eraseManagedFields(a);
+    sttest::eraseManagedFields(b);
     check(a == b, "parseApiJson changed more than managedFields");
   }
   check(!tight.isOk() || loose.isOk(), "accepted under tight limits but not the defaults");

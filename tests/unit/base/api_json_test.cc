@@ -5,6 +5,7 @@
 #include <string>
 
 #include "controller/json.h"
+#include "mocks/managed_fields.h"
 
 namespace ctrl {
 namespace {
@@ -21,21 +22,9 @@ const std::string kToken = R"({"apiVersion":"servicetoken.dev/v1alpha1","kind":"
                            R"("spec":{"displayName":"API","managedFields":[1]},)"
                            R"("status":{"phase":"Active"}})";
 
-// The reference: erase managedFields from every object under a "metadata" key.
-void eraseReference(Json& j) {
-  if (j.is_object()) {
-    for (auto& [key, value] : j.items()) {
-      if (key == "metadata" && value.is_object()) value.erase("managedFields");
-      eraseReference(value);
-    }
-  } else if (j.is_array()) {
-    for (auto& item : j) eraseReference(item);
-  }
-}
-
 Json expected(const std::string& text) {
   Json j = Json::parse(text);
-  eraseReference(j);
+  sttest::eraseManagedFields(j);
   return j;
 }
 
@@ -114,7 +103,7 @@ TEST(ParseApiJson, AgreesWithParseJsonOnEveryPrefix) {
       continue;
     }
     Json want = *plain;
-    eraseReference(want);
+    sttest::eraseManagedFields(want);
     EXPECT_EQ(*api, want);
   }
 }

@@ -154,14 +154,19 @@ TEST(InformerTest, SnapshotsStayValidAfterTheStoreReplacesTheObject) {
   EXPECT_EQ(held->meta.resourceVersion, "1");
 }
 
-TEST(InformerTest, IndexesFollowWatchEvents) {
-  InformerRig rig;
+// An index "value" over Item::value; a list of a=x and b=y, then b moves to x.
+void indexByValueAndMoveBToX(InformerRig& rig) {
   ASSERT_TRUE(
       rig.informer()
           .addIndex("value", [](const Item& i) { return std::vector<std::string>{i.value}; })
           .isOk());
   rig.fake().pushListPage({item("a", "1", "x"), item("b", "1", "y")}, "1");
   rig.fake().pushEvent(WatchEventType::kModified, item("b", "2", "x"));
+}
+
+TEST(InformerTest, IndexesFollowWatchEvents) {
+  InformerRig rig;
+  indexByValueAndMoveBToX(rig);
   rig.start();
   ASSERT_TRUE(rig.eventually([&] { return rig.events().size() == 3; }));
   auto xs = rig.store().byIndex("value", "x");
@@ -185,12 +190,7 @@ TEST(InformerTest, APackedCacheServesTheSameObjects) {
                                ctrl::PackReader r(bytes, words);
                                return r.meta(i.meta) && r.str(i.value) && r.done();
                              }});
-  ASSERT_TRUE(
-      rig.informer()
-          .addIndex("value", [](const Item& i) { return std::vector<std::string>{i.value}; })
-          .isOk());
-  rig.fake().pushListPage({item("a", "1", "x"), item("b", "1", "y")}, "1");
-  rig.fake().pushEvent(WatchEventType::kModified, item("b", "2", "x"));
+  indexByValueAndMoveBToX(rig);
   rig.fake().pushEvent(WatchEventType::kDeleted, item("a", "3", "x"));
   rig.start();
   ASSERT_TRUE(rig.eventually([&] { return rig.events().size() == 4; }));
