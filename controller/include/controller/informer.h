@@ -123,7 +123,8 @@ class Informer final : public Runnable {
   // informer. `options` names the resource, namespace and selectors.
   Informer(Reader& reader, Watcher& watcher, ReflectorOptions options, Codec<T> codec,
            Clock& clock = RealClock::instance())
-      : core_(reader, watcher, clock, std::move(options), erase(std::move(codec), store_),
+      : store_(options.resource.kind),
+        core_(reader, watcher, clock, std::move(options), erase(std::move(codec), store_),
               store_.untyped()) {}
 
   // Lists, then watches, until `stop` is requested; returns OK then. Call once.

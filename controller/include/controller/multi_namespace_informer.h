@@ -37,7 +37,8 @@ class MultiNamespaceInformer final : public Runnable {
   // they must outlive this object.
   MultiNamespaceInformer(Reader& reader, Watcher& watcher, ReflectorOptions options,
                          std::vector<std::string> namespaces, Codec<T> codec,
-                         Clock& clock = RealClock::instance()) {
+                         Clock& clock = RealClock::instance())
+      : merged_(options.resource.kind) {
     if (namespaces.empty()) namespaces.push_back("");
     for (const std::string& ns : namespaces) {
       ReflectorOptions one = options;
