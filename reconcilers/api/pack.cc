@@ -1,15 +1,11 @@
 #include "api/pack.h"
 
 namespace st {
-namespace {
 
-using ctrl::PackReader;
-using ctrl::PackWriter;
-
-// What the operator writes on (nearly) every object, each packed as a
-// one-byte reference. Any string not here is packed as its bytes: the
+// What the operator writes on (nearly) every object and Event, each packed
+// as a one-byte reference. Any string not here is packed as its bytes: the
 // list is about size, never about meaning. At most 127 entries.
-const ctrl::PackDictionary& dictionary() {
+const ctrl::PackDictionary& packWords() {
   static const ctrl::PackDictionary words{
       kManagedByLabel, kManagedByValue, kTokenLabel, kRotateAnnotation, kTokenIdAnnotation,
       kTokenHashAnnotation, kExpiresAtAnnotation, kIssuedAtAnnotation, kRevisionAnnotation,
@@ -24,9 +20,19 @@ const ctrl::PackDictionary& dictionary() {
       "The token is being issued",
       // phases and spec values
       "Pending", "Active", "Failed", "Auto", "Disabled", "Delete", "Retain", "30d", "60d", "90d",
-      "1y", "Never", "Member", "Admin", "Owner"};
+      "1y", "Never", "Member", "Admin", "Owner",
+      // Events: reasons and actions
+      "Minted", "Rotated", "SecretMoved", "SecretRecreated", "SigningKeyRetired", "NeverExpires",
+      "IssueToken", "RotateToken", "TrackExpiry"};
   return words;
 }
+
+namespace {
+
+using ctrl::PackReader;
+using ctrl::PackWriter;
+
+const ctrl::PackDictionary& dictionary() { return packWords(); }
 
 void packCondition(PackWriter& w, const Condition& c) {
   w.str(c.type);

@@ -9,6 +9,10 @@
 
 namespace st {
 
+// The strings the operator writes on (nearly) every object and Event, each
+// packed as one byte: by these packings and by the event recorder's queue.
+const ctrl::PackDictionary& packWords();
+
 const ctrl::Packing<ServiceToken>& serviceTokenPacking();
 const ctrl::Packing<ServiceUser>& serviceUserPacking();
 const ctrl::Packing<TokenSecret>& tokenSecretPacking();

@@ -204,6 +204,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
       {.reportingController = "servicetoken.dev/servicetoken-operator",
        .reportingInstance = identity,
        .queueCapacity = kEventQueueCapacity,
+       .words = &packWords(),
        .holdWhile = [self] {
          return self->tokenController != nullptr && self->tokenController->queue().len() > 0;
        }});

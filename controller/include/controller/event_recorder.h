@@ -25,6 +25,7 @@
 
 #include "controller/client.h"
 #include "controller/clock.h"
+#include "controller/pack.h"
 #include "controller/runnable.h"
 #include "controller/status.h"
 
@@ -74,7 +75,14 @@ struct EventRecorderOptions {
   // repeat is patched at once).
   Duration seriesUpdateInterval = std::chrono::seconds(30);
   // Series remembered at once; the least recently seen is forgotten first.
+  // A batch takes at most half this many events from the queue, so the
+  // series of one batch never crowd out the cache (the rest wait queued).
   size_t maxSeries = 4096;
+  // Strings common in this process's events (kinds, apiVersions, reasons,
+  // actions): queued events and remembered series are kept packed
+  // (controller/pack.h), each of these as one byte. Null: a small built-in
+  // list. Must outlive the recorder.
+  const PackDictionary* words = nullptr;
   // Events are informational; the objects' own writes matter more. While
   // this returns true (e.g. "reconciles are waiting"), the sender holds the
   // queued events back, asking again every holdCheckInterval, but never

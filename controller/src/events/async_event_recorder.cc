@@ -22,8 +22,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
-#include <tuple>
-#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -34,6 +32,7 @@
 #include "controller/metrics.h"
 #include "controller/resource.h"
 #include "events/event_builder.h"
+#include "events/packed_event.h"
 
 namespace ctrl {
 namespace {
@@ -43,14 +42,14 @@ prometheus::Counter& recorderCounter(const std::string& name, const std::string&
 }
 
 struct Pending {
-  EventFields fields;
+  PackedEvent event;
   WallTime observed;
   MonoTime seen;
 };
 
 // One Event the API holds, and what we have not told it yet.
 struct Series {
-  EventFields fields;  // to recreate the Event if the API dropped it
+  PackedEvent event;  // its fields: to create it, or recreate it if the API dropped it
   std::string ns;
   std::string name;
   int64_t count = 1;
@@ -65,23 +64,16 @@ struct Series {
   std::list<Series*>::iterator lru;  // its place in the cache's order by lastSeen
 };
 
-// What makes two events one series: everything but the object's
-// resourceVersion (and the times).
-auto seriesFields(const EventFields& f) {
-  return std::tie(f.regarding.kind, f.regarding.apiVersion, f.regarding.ns, f.regarding.name,
-                  f.regarding.uid, f.reason, f.action, f.note, f.type);
-}
+// The series cache's key: a hash of the bytes that make the series (every
+// field but the object's resourceVersion), checked against the series' own
+// bytes on a match (no second copy as a key).
+uint64_t seriesHash(const PackedEvent& e) { return std::hash<std::string_view>{}(e.seriesBytes()); }
 
-// The series cache's key: a hash of seriesFields, checked against the fields
-// kept in the series on a match (no second copy of the fields as a key).
-uint64_t seriesHash(const EventFields& f) {
-  uint64_t h = 0;
-  std::apply(
-      [&h](const auto&... part) {
-        ((h = (h ^ std::hash<std::decay_t<decltype(part)>>{}(part)) * 0x9E3779B97F4A7C15ull), ...);
-      },
-      seriesFields(f));
-  return h;
+// What queued events and series are packed with when the recorder is given
+// no words of its own.
+const PackDictionary& builtinWords() {
+  static const PackDictionary words{"v1", "Pod", "Secret", "ConfigMap", "Node", "Namespace"};
+  return words;
 }
 
 }  // namespace
@@ -92,12 +84,15 @@ class AsyncEventRecorder::Impl {
       : writer_(writer),
         clock_(clock),
         options_(std::move(options)),
+        words_(options_.words != nullptr ? *options_.words : builtinWords()),
         droppedMetric_(recorderCounter("event_recorder_dropped_total",
                                        "Events dropped because the recorder's queue was full.")),
         failedMetric_(recorderCounter("event_recorder_failed_total",
                                       "Events or series updates the API did not accept.")),
         log_(log::named("events").withValues(
             {{"reportingController", options_.reportingController}})) {}
+
+  const PackDictionary& words() const { return words_; }
 
   void enqueue(Pending pending) {
     {
@@ -122,9 +117,13 @@ class AsyncEventRecorder::Impl {
 
  private:
   // Sender thread only, below.
-  // Folds one event into the series cache; returns the series that needs a
-  // write in this batch (created or first repeat), else null.
-  Series* fold(const Pending& pending);
+  // Folds one event into the series cache (taking its packed fields);
+  // returns the series that needs a write in this batch (created or first
+  // repeat), else null.
+  Series* fold(Pending&& pending);
+  // The fields of `series`, unpacked (a failure is a bug: it stops the
+  // process, as the packed cache does).
+  EventFields fieldsOf(const Series& series) const;
   // With mu_ held by `lock`: waits while options_.holdWhile says so (asked
   // without the lock), within maxHold of the oldest queued event.
   void holdBack(std::unique_lock<std::mutex>& lock, const std::stop_token& stop);
@@ -148,6 +147,7 @@ class AsyncEventRecorder::Impl {
   Writer& writer_;
   Clock& clock_;
   const EventRecorderOptions options_;
+  const PackDictionary& words_;
   prometheus::Counter& droppedMetric_;
   prometheus::Counter& failedMetric_;
   log::Logger log_;
@@ -178,8 +178,11 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
     std::lock_guard lock(mu_);
     cv_.notify_all();
   });
-  // Taken from the queue by a swap: a burst's batch (10,000 Events after a
-  // fleet's first mint) is never held twice, as a copy would.
+  // A batch is moved out of the queue (never copied), at most half the
+  // series cache at a time: a burst's events (10,000 after a fleet's first
+  // mint) wait packed in the queue, and the cache always has created,
+  // unwritten series to evict, the oldest first.
+  const size_t maxBatch = std::max<size_t>(options_.maxSeries / 2, 1);
   std::deque<Pending> batch;
   std::vector<Series*> due;
   bool stopping = false;
@@ -191,10 +194,16 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
       holdBack(lock, stop);
       stopping = stop.stop_requested();
       closed_ = stopping;
-      batch.swap(queue_);  // batch was empty
+      if (queue_.size() <= maxBatch) {
+        batch.swap(queue_);  // batch was empty
+      } else {
+        const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(maxBatch);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
+      }
     }
-    for (const Pending& pending : batch) {
-      if (Series* s = fold(pending); s != nullptr) {
+    for (Pending& pending : batch) {
+      if (Series* s = fold(std::move(pending)); s != nullptr) {
         s->due = true;
         due.push_back(s);
       }
@@ -236,11 +245,11 @@ void AsyncEventRecorder::Impl::holdBack(std::unique_lock<std::mutex>& lock,
   }
 }
 
-Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
-  const uint64_t key = seriesHash(pending.fields);
+Series* AsyncEventRecorder::Impl::fold(Pending&& pending) {
+  const uint64_t key = seriesHash(pending.event);
   auto [first, last] = series_.equal_range(key);
   auto it = std::find_if(first, last, [&](const auto& entry) {
-    return seriesFields(entry.second.fields) == seriesFields(pending.fields);
+    return entry.second.event.seriesBytes() == pending.event.seriesBytes();
   });
   if (it == last) it = series_.end();
   if (it != series_.end() && pending.seen - it->second.lastSeen <= options_.seriesWindow) {
@@ -270,17 +279,24 @@ Series* AsyncEventRecorder::Impl::fold(const Pending& pending) {
     }
   }
   Series s;
-  s.fields = pending.fields;
+  s.event = std::move(pending.event);
   s.firstObserved = s.lastObserved = pending.observed;
   s.lastSeen = s.lastPatched = pending.seen;
-  s.ns = eventNamespace(s.fields.regarding);
-  s.name = eventName(s.fields.regarding, clock_.wallNow(), sequence_++);
+  const EventFields fields = fieldsOf(s);
+  s.ns = eventNamespace(fields.regarding);
+  s.name = eventName(fields.regarding, clock_.wallNow(), sequence_++);
   s.dirty = true;
   s.hash = key;
   Series& added = series_.emplace(key, std::move(s))->second;
   added.lru = lru_.insert(lru_.end(), &added);
   dirty_.insert(&added);
   return &added;
+}
+
+EventFields AsyncEventRecorder::Impl::fieldsOf(const Series& series) const {
+  EventFields fields;
+  if (!series.event.unpack(words_, fields)) corruptPackedObject("Event");
+  return fields;
 }
 
 void AsyncEventRecorder::Impl::erase(Series& series) {
@@ -324,7 +340,7 @@ void AsyncEventRecorder::Impl::send(const std::vector<Series*>& due, bool stoppi
 }
 
 bool AsyncEventRecorder::Impl::create(Series& series) {
-  Json event = buildEvent(series.fields, series.name, options_.reportingController,
+  Json event = buildEvent(fieldsOf(series), series.name, options_.reportingController,
                           options_.reportingInstance, series.firstObserved, series.count,
                           series.lastObserved);
   auto created = writer_.create(resources::event(), series.ns, event);
@@ -408,9 +424,8 @@ AsyncEventRecorder::~AsyncEventRecorder() = default;
 
 void AsyncEventRecorder::event(const ObjectRef& regarding, EventType type, std::string_view reason,
                                std::string_view action, std::string_view note) {
-  Pending p{
-      EventFields{regarding, type, std::string(reason), std::string(action), truncateNote(note)},
-      impl_->clock().wallNow(), impl_->clock().now()};
+  Pending p{PackedEvent(regarding, type, reason, action, truncateNote(note), impl_->words()),
+            impl_->clock().wallNow(), impl_->clock().now()};
   impl_->enqueue(std::move(p));
 }
 

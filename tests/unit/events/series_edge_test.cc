@@ -2,6 +2,7 @@
 // failures, the flush on stop, and option checks.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -125,6 +126,39 @@ TEST_F(RecorderTest, AFullSeriesCacheForgetsTheLeastRecentlySeenSeries) {
   EXPECT_EQ(counts["a"], std::vector<int>{3});
   EXPECT_EQ(counts["b"], (std::vector<int>{1, 1}));
   EXPECT_EQ(counts["c"], std::vector<int>{1});
+}
+
+// A burst is taken from the queue at most maxSeries / 2 events at a time:
+// the rest wait (packed) in the queue, the cache keeps created series to
+// evict, and a repeat in a later batch still joins its series.
+TEST_F(RecorderTest, ABurstIsSentInBatchesOfAtMostHalfTheSeriesCache) {
+  auto o = options();
+  o.maxSeries = 4;  // batches of 2
+  std::atomic<int> asked{0};
+  o.holdWhile = [&] {
+    ++asked;  // asked once before each batch
+    return false;
+  };
+  makeRecorder(o);
+  auto record = [&](const std::string& name) {
+    recorder_->event(token(name), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  };
+  for (const char* name : {"a", "b", "c", "a", "d", "e", "a", "f", "g"}) record(name);
+  startSender();
+  ASSERT_TRUE(processed(9));
+  EXPECT_EQ(asked.load(), 5);  // 9 events in batches of 2
+  EXPECT_TRUE(stop().isOk());  // flushes a's count
+
+  std::map<std::string, std::vector<int>> counts;  // regarding name → each Event's count
+  for (const auto& e : events("team-a")) {
+    const int count = e.contains("series") ? e["series"]["count"].get<int>() : 1;
+    counts[e["regarding"]["name"].get<std::string>()].push_back(count);
+  }
+  EXPECT_EQ(counts["a"], std::vector<int>{3});
+  for (const char* name : {"b", "c", "d", "e", "f", "g"}) {
+    EXPECT_EQ(counts[name], std::vector<int>{1}) << name;
+  }
+  EXPECT_EQ(recorder_->dropped(), 0u);
 }
 
 TEST(RecorderOptionsTest, RejectsMissingReportingFields) {
