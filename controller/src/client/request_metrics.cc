@@ -26,11 +26,20 @@ RequestMetrics::RequestMetrics(std::string host)
     : family_(requestsFamily()), host_(std::move(host)) {}
 
 void RequestMetrics::count(std::string_view method, int httpStatus) {
-  family_
-      .Add({{"code", httpStatus == 0 ? std::string("<error>") : std::to_string(httpStatus)},
-            {"method", std::string(method)},
-            {"host", host_}})
-      .Increment();
+  counter(method, httpStatus).Increment();
+}
+
+prometheus::Counter& RequestMetrics::counter(std::string_view method, int httpStatus) {
+  const std::string code = httpStatus == 0 ? std::string("<error>") : std::to_string(httpStatus);
+  std::string key;
+  key.reserve(method.size() + 1 + code.size());
+  key.append(method).append(1, ' ').append(code);
+  std::lock_guard lock(mu_);
+  auto [it, added] = counters_.try_emplace(std::move(key), nullptr);
+  if (added) {
+    it->second = &family_.Add({{"code", code}, {"method", std::string(method)}, {"host", host_}});
+  }
+  return *it->second;
 }
 
 std::string hostLabel(std::string_view serverUrl) {
