@@ -22,13 +22,26 @@ struct JsonLimits {
 // valid JSON (the message gives the byte offset, never the content).
 StatusOr<Json> parseJson(std::string_view text, const JsonLimits& limits = {});
 
+// What parseApiJson() leaves out of the tree it builds.
+struct ApiJsonOptions {
+  // The managedFields member of any object that is the value of a "metadata"
+  // key: server-side apply's bookkeeping, which nothing here reads and which
+  // is 30-45% of our objects' bytes.
+  bool dropManagedFields = true;
+  // Every member of the root object but apiVersion, kind and metadata (spec,
+  // status, data, items, ...): for a caller that needs only the object's
+  // identity and new resourceVersion, e.g. from the answer to its own write.
+  // A root that is not an object is built whole.
+  bool metadataOnly = false;
+};
+
 // parseJson() for what the Kubernetes API sends (an object, a list, a watch
-// event), without the managedFields member of any object that is the value
-// of a "metadata" key: server-side apply's bookkeeping, which nothing here
-// reads and which is 30-45% of our objects' bytes. Accepts and rejects
-// exactly what parseJson() does (the same parser checks the skipped values),
-// with the same messages; the limits apply to `text` as received.
-StatusOr<Json> parseApiJson(std::string_view text, const JsonLimits& limits = {});
+// event), without what `options` leaves out (by default metadata's
+// managedFields). Accepts and rejects exactly what parseJson() does (the same
+// parser checks the skipped values, which are never allocated), with the
+// same messages; the limits apply to `text` as received.
+StatusOr<Json> parseApiJson(std::string_view text, const JsonLimits& limits = {},
+                            const ApiJsonOptions& options = {});
 
 // The size and depth checks of parseJson() on their own (linear, no
 // allocation). Errors: InvalidArgument, as parseJson().
