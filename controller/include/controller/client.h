@@ -11,8 +11,9 @@
 //
 // Every call takes CallOptions last (default: no cancellation, the client's
 // own request timeout): a stop token and a deadline that bound the whole call,
-// rate-limit wait and retries included, and (writes) a WriteFence. Pass the
-// reconcile's stop token so shutdown and lost leadership end calls at once.
+// rate-limit wait and retries included, (writes) a WriteFence, and how much
+// of an answered object to build. Pass the reconcile's stop token so shutdown
+// and lost leadership end calls at once.
 #pragma once
 
 #include <chrono>
@@ -74,6 +75,16 @@ struct DeleteOptions {
   std::string propagationPolicy;  // "", "Foreground", "Background", "Orphan"
 };
 
+// What a call that returns one object builds of the API's answer.
+enum class ResponseShape {
+  kFull,  // the whole object (less managedFields when ClientOptions::dropManagedFields)
+  // apiVersion, kind and metadata only (managedFields as kFull has it): the
+  // rest is checked as JSON, with the same errors as kFull, but never built.
+  // For a caller that needs only the new resourceVersion or uid of what it
+  // wrote, or nothing at all.
+  kMetadata,
+};
+
 // Controls of one call, the last argument of every Reader and Writer method.
 struct CallOptions {
   // Requesting stop ends the call at once, also while it waits for the rate
@@ -89,6 +100,10 @@ struct CallOptions {
   // flight when it closes is abandoned with kFenced. makeFencedClient() sets
   // it; reads ignore it.
   WriteFence* fence = nullptr;
+  // What get, create, createSubresource, update, updateStatus and patch
+  // return of the answer; list ignores it (a page is always whole), and
+  // remove and watch have no such answer.
+  ResponseShape response = ResponseShape::kFull;
 };
 
 class Reader {

@@ -65,7 +65,7 @@ class ClientImpl final : public Client {
   StatusOr<Json> get(const Resource& resource, std::string_view ns, std::string_view name,
                      const CallOptions& call) override {
     if (name.empty()) return Status(Code::kInvalidArgument, "get: empty name");
-    return decodeObject(execute(request("GET", resource.path(ns, name)), call));
+    return decodeObject(execute(request("GET", resource.path(ns, name)), call), call.response);
   }
 
   StatusOr<ListPage> list(const Resource& resource, std::string_view ns, const ListOptions& options,
@@ -76,7 +76,9 @@ class ClientImpl final : public Client {
         .add("continue", options.continueToken)
         .add("resourceVersion", options.resourceVersion);
     if (options.limit > 0) query.add("limit", options.limit);
-    auto doc = decodeObject(execute(request("GET", std::move(query).take()), call));
+    // Always whole: CallOptions::response is for calls that return one object.
+    auto doc =
+        decodeObject(execute(request("GET", std::move(query).take()), call), ResponseShape::kFull);
     if (!doc.isOk()) return doc.status();
     ListPage page;
     page.resourceVersion = metadataString(*doc, "resourceVersion");
@@ -97,7 +99,8 @@ class ClientImpl final : public Client {
     client::Query query(resource.path(ns));
     addWriteParams(query, options.dryRun, options.fieldManager);
     return decodeObject(
-        execute(request("POST", std::move(query).take(), object.dump(), kJson), call));
+        execute(request("POST", std::move(query).take(), object.dump(), kJson), call),
+        call.response);
   }
 
   StatusOr<Json> createSubresource(const Resource& resource, std::string_view ns,
@@ -107,7 +110,8 @@ class ClientImpl final : public Client {
       return Status(Code::kInvalidArgument, "createSubresource: empty name or subresource");
     }
     return decodeObject(
-        execute(request("POST", resource.path(ns, name, subresource), body.dump(), kJson), call));
+        execute(request("POST", resource.path(ns, name, subresource), body.dump(), kJson), call),
+        call.response);
   }
 
   StatusOr<Json> update(const Resource& resource, std::string_view ns, const Json& object,
@@ -130,8 +134,10 @@ class ClientImpl final : public Client {
     // Server-side apply needs kind/apiVersion in the body.
     std::string body =
         type == PatchType::kApply ? client::dumpWithTypeMeta(patch, resource) : patch.dump();
-    return decodeObject(execute(
-        request("PATCH", std::move(query).take(), std::move(body), contentTypeFor(type)), call));
+    return decodeObject(
+        execute(request("PATCH", std::move(query).take(), std::move(body), contentTypeFor(type)),
+                call),
+        call.response);
   }
 
   Status remove(const Resource& resource, std::string_view ns, std::string_view name,
@@ -227,7 +233,8 @@ class ClientImpl final : public Client {
     client::Query query(resource.path(ns, name, subresource));
     addWriteParams(query, options.dryRun, options.fieldManager);
     return decodeObject(
-        execute(request("PUT", std::move(query).take(), object.dump(), kJson), call));
+        execute(request("PUT", std::move(query).take(), object.dump(), kJson), call),
+        call.response);
   }
 
   // Sends `req` under the rate limit, counting each attempt, within `call`'s
@@ -344,12 +351,15 @@ class ClientImpl final : public Client {
     return Status::ok();
   }
 
-  StatusOr<Json> decodeObject(StatusOr<HttpResponse> response) const {
+  // The answer as an object (`shape` of it), or the error it carries.
+  StatusOr<Json> decodeObject(StatusOr<HttpResponse> response, ResponseShape shape) const {
     if (!response.isOk()) return response.status();
     if (!isSuccess(response->status)) return client::statusFromResponse(*response);
     const JsonLimits limits{options_.maxResponseBytes, options_.maxJsonDepth + 2};
-    auto doc = options_.dropManagedFields ? parseApiJson(response->body, limits)
-                                          : parseJson(response->body, limits);
+    const ApiJsonOptions cut{.dropManagedFields = options_.dropManagedFields,
+                             .metadataOnly = shape == ResponseShape::kMetadata};
+    auto doc = cut.dropManagedFields || cut.metadataOnly ? parseApiJson(response->body, limits, cut)
+                                                         : parseJson(response->body, limits);
     if (!doc.isOk()) {
       return Status(Code::kInternal, "unexpected response: " + doc.status().message());
     }
