@@ -479,9 +479,12 @@ ctrl::Status ServiceTokenReconciler::report(const ServiceToken& t,
   if (desired == t.status) return ctrl::Status::ok();
   ctrl::PatchOptions options;
   options.subresource = "status";
+  // Only the new resourceVersion is read from the answer: build no more.
+  ctrl::CallOptions call;
+  call.response = ctrl::ResponseShape::kMetadata;
   auto written =
       d_.client->patch(serviceTokenResource(), t.meta.namespace_, t.meta.name,
-                       ctrl::PatchType::kMerge, {{"status", encodeStatus(desired)}}, options);
+                       ctrl::PatchType::kMerge, {{"status", encodeStatus(desired)}}, options, call);
   if (!written.isOk()) {
     if (written.status().code() == ctrl::Code::kNotFound) return ctrl::Status::ok();
     return written.status().withContext("updating status");

@@ -4,6 +4,8 @@
 // (the status subresource touches only status), counted writes and injectable
 // faults. It is a fake for unit tests only: integration tests use the real
 // kube-apiserver. Watches are not supported (tests feed the stores directly).
+// CallOptions::response is honoured (kMetadata: apiVersion, kind and metadata
+// of the answer only), so code that asks for less than it reads fails here.
 #pragma once
 
 #include <functional>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "controller/client.h"
+#include "mocks/metadata_only.h"
 
 namespace sttest {
 
@@ -49,18 +52,26 @@ class FakeApi final : public ctrl::Client {
     auto it = counts_.find(verb + " " + plural + "/" + sub);
     return it == counts_.end() ? 0 : it->second;
   }
+  // Of those, the ones whose caller asked for the answer's metadata only
+  // (CallOptions::response).
+  int countMetadataOnly(const std::string& verb, const std::string& plural,
+                        const std::string& sub = "") const {
+    std::lock_guard lock(mu_);
+    auto it = metadataOnlyCounts_.find(verb + " " + plural + "/" + sub);
+    return it == metadataOnlyCounts_.end() ? 0 : it->second;
+  }
   int reads() const {
     std::lock_guard lock(mu_);
     return reads_;
   }
 
   ctrl::StatusOr<ctrl::Json> get(const ctrl::Resource& r, std::string_view ns,
-                                 std::string_view name, const ctrl::CallOptions& = {}) override {
+                                 std::string_view name, const ctrl::CallOptions& c = {}) override {
     std::lock_guard lock(mu_);
     ++reads_;
     auto it = objects_.find(key(r, ns, name));
     if (it == objects_.end()) return notFound(r, name);
-    return it->second;
+    return shaped(it->second, c);
   }
   ctrl::StatusOr<ctrl::ListPage> list(const ctrl::Resource& r, std::string_view ns,
                                       const ctrl::ListOptions&,
@@ -82,9 +93,9 @@ class FakeApi final : public ctrl::Client {
   }
   ctrl::StatusOr<ctrl::Json> create(const ctrl::Resource& r, std::string_view ns,
                                     const ctrl::Json& object, const ctrl::WriteOptions& = {},
-                                    const ctrl::CallOptions& = {}) override {
+                                    const ctrl::CallOptions& c = {}) override {
     std::lock_guard lock(mu_);
-    if (auto s = write("create", r.plural, ""); !s.isOk()) return s;
+    if (auto s = write("create", r.plural, "", c); !s.isOk()) return s;
     const std::string name = object["metadata"].value("name", "");
     if (objects_.contains(key(r, ns, name))) {
       return ctrl::Status(ctrl::Code::kAlreadyExists,
@@ -94,7 +105,7 @@ class FakeApi final : public ctrl::Client {
     o["metadata"]["namespace"] = std::string(ns);
     o["metadata"].erase("resourceVersion");
     o["metadata"].erase("uid");
-    return store(r, std::move(o));
+    return shaped(store(r, std::move(o)), c);
   }
   ctrl::StatusOr<ctrl::Json> createSubresource(const ctrl::Resource&, std::string_view,
                                                std::string_view, std::string_view,
@@ -104,9 +115,9 @@ class FakeApi final : public ctrl::Client {
   }
   ctrl::StatusOr<ctrl::Json> update(const ctrl::Resource& r, std::string_view ns,
                                     const ctrl::Json& object, const ctrl::WriteOptions& = {},
-                                    const ctrl::CallOptions& = {}) override {
+                                    const ctrl::CallOptions& c = {}) override {
     std::lock_guard lock(mu_);
-    if (auto s = write("update", r.plural, ""); !s.isOk()) return s;
+    if (auto s = write("update", r.plural, "", c); !s.isOk()) return s;
     const std::string name = object["metadata"].value("name", "");
     auto it = objects_.find(key(r, ns, name));
     if (it == objects_.end()) return notFound(r, name);
@@ -116,19 +127,19 @@ class FakeApi final : public ctrl::Client {
     }
     ctrl::Json o = object;
     o["metadata"]["uid"] = it->second["metadata"]["uid"];
-    return store(r, std::move(o));
+    return shaped(store(r, std::move(o)), c);
   }
   ctrl::StatusOr<ctrl::Json> updateStatus(const ctrl::Resource& r, std::string_view ns,
                                           const ctrl::Json& object,
-                                          const ctrl::CallOptions& = {}) override {
-    return update(r, ns, object);
+                                          const ctrl::CallOptions& c = {}) override {
+    return update(r, ns, object, {}, c);
   }
   ctrl::StatusOr<ctrl::Json> patch(const ctrl::Resource& r, std::string_view ns,
                                    std::string_view name, ctrl::PatchType type,
                                    const ctrl::Json& patch, const ctrl::PatchOptions& options = {},
-                                   const ctrl::CallOptions& = {}) override {
+                                   const ctrl::CallOptions& c = {}) override {
     std::lock_guard lock(mu_);
-    if (auto s = write("patch", r.plural, options.subresource); !s.isOk()) return s;
+    if (auto s = write("patch", r.plural, options.subresource, c); !s.isOk()) return s;
     if (type != ctrl::PatchType::kMerge) {
       return ctrl::Status(ctrl::Code::kInvalidArgument, "FakeApi supports merge patches only");
     }
@@ -147,7 +158,7 @@ class FakeApi final : public ctrl::Client {
       p.erase("status");
       o.merge_patch(p);
     }
-    return store(r, std::move(o));
+    return shaped(store(r, std::move(o)), c);
   }
   ctrl::Status remove(const ctrl::Resource& r, std::string_view ns, std::string_view name,
                       const ctrl::DeleteOptions& options = {},
@@ -165,6 +176,10 @@ class FakeApi final : public ctrl::Client {
   }
 
  private:
+  static ctrl::Json shaped(ctrl::Json answer, const ctrl::CallOptions& c) {
+    if (c.response == ctrl::ResponseShape::kMetadata) keepTypeAndMetadata(answer);
+    return answer;
+  }
   static std::string key(const ctrl::Resource& r, std::string_view ns, std::string_view name) {
     return r.plural + "/" + std::string(ns) + "/" + std::string(name);
   }
@@ -178,11 +193,15 @@ class FakeApi final : public ctrl::Client {
         "the object " + r.plural + " \"" + std::string(name) +
             "\" has been modified; please apply your changes to the latest version");
   }
-  ctrl::Status write(const std::string& verb, const std::string& plural, const std::string& sub) {
+  ctrl::Status write(const std::string& verb, const std::string& plural, const std::string& sub,
+                     const ctrl::CallOptions& c = {}) {
     if (fault_) {
       if (ctrl::Status s = fault_(verb, plural, sub); !s.isOk()) return s;
     }
     ++counts_[verb + " " + plural + "/" + sub];
+    if (c.response == ctrl::ResponseShape::kMetadata) {
+      ++metadataOnlyCounts_[verb + " " + plural + "/" + sub];
+    }
     return ctrl::Status::ok();
   }
   ctrl::Json store(const ctrl::Resource& r, ctrl::Json o) {
@@ -198,6 +217,7 @@ class FakeApi final : public ctrl::Client {
   mutable std::mutex mu_;
   std::map<std::string, ctrl::Json> objects_;
   std::map<std::string, int> counts_;
+  std::map<std::string, int> metadataOnlyCounts_;
   Fault fault_;
   int64_t version_ = 100;
   int uids_ = 0;

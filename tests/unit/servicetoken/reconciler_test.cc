@@ -74,6 +74,20 @@ TEST_F(ReconcilerTest, OwnWritesAreRecognisedOnceWhenTheCacheCatchesUp) {
   EXPECT_EQ(h_.token("own").meta.resourceVersion, live.meta.resourceVersion);
 }
 
+// Issue 12: the status write reads only the new resourceVersion of the
+// answer, so it asks for the metadata alone (the FakeApi then answers only
+// that: the test above proves the version is still recognised).
+TEST_F(ReconcilerTest, TheStatusWriteAsksForTheAnswersMetadataOnly) {
+  h_.putToken("lean", "airflow", "Lean");
+  mintAndSync("lean");
+  const int statusWrites = h_.api().count("patch", "servicetokens", "status");
+  ASSERT_GE(statusWrites, 1);
+  EXPECT_EQ(h_.api().countMetadataOnly("patch", "servicetokens", "status"), statusWrites);
+  // The Secret writes read the Secret back, so they ask for all of it.
+  EXPECT_GE(secretCreates(), 1);
+  EXPECT_EQ(h_.api().countMetadataOnly("create", "secrets"), 0);
+}
+
 // Issue 9.1: with expiresInDays 1 and renewBefore 23h59m the jitter put the
 // renewal before issuedAt, and every write of our own Secret found renewal
 // due again: about 75 mints a second.
