@@ -1,15 +1,18 @@
 // ctrl::parseJson under its size and depth limits. Properties: the parser
 // never crashes or throws; a document accepted under tight limits is accepted
 // under the defaults too; an accepted document never nests deeper than the
-// limit and survives a dump/parse round trip unchanged. ctrl::parseApiJson
-// (which cuts metadata.managedFields before parsing) accepts exactly what
-// parseJson accepts, and the two agree on everything but managedFields.
+// limit and survives a dump/parse round trip unchanged. ctrl::parseApiJson,
+// in each of its modes (managedFields dropped or kept, metadataOnly or whole),
+// accepts exactly what parseJson accepts, refuses with the same message, and
+// builds parseJson's tree less what the mode leaves out (the references in
+// tests/mocks: eraseManagedFields, keepTypeAndMetadata).
 #include <cstddef>
 #include <cstdint>
 
 #include "controller/json.h"
 #include "fuzz_check.h"
 #include "mocks/managed_fields.h"
+#include "mocks/metadata_only.h"
 
 namespace {
 
@@ -22,6 +25,23 @@ int depthOf(const ctrl::Json& json) {
   return deepest + 1;
 }
 
+// parseApiJson(text, {}, options) against `reference`, parseJson(text).
+void checkApiJson(std::string_view text, const ctrl::StatusOr<ctrl::Json>& reference,
+                  const ctrl::ApiJsonOptions& options) {
+  auto api = ctrl::parseApiJson(text, {}, options);
+  check(api.isOk() == reference.isOk(), "parseApiJson and parseJson disagree on validity");
+  if (!api.isOk()) {
+    check(api.status().message() == reference.status().message(),
+          "parseApiJson and parseJson refuse with different messages");
+    return;
+  }
+  ctrl::Json want = *reference;
+  if (options.metadataOnly) sttest::keepTypeAndMetadata(want);
+  if (options.dropManagedFields) sttest::eraseManagedFields(want);
+  // The whole tree, so metadata (and apiVersion, kind) are parseJson's too.
+  check(*api == want, "parseApiJson left out other than what its options say");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -30,14 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto tight = ctrl::parseJson(text, kTight);
   auto loose = ctrl::parseJson(text);
-  auto api = ctrl::parseApiJson(text);
-  check(api.isOk() == loose.isOk(), "parseApiJson and parseJson disagree on validity");
-  if (api.isOk()) {
-    ctrl::Json a = *api;
-    ctrl::Json b = *loose;
-    sttest::eraseManagedFields(a);
-    sttest::eraseManagedFields(b);
-    check(a == b, "parseApiJson changed more than managedFields");
+  for (const bool metadataOnly : {false, true}) {
+    for (const bool drop : {true, false}) {
+      checkApiJson(text, loose, {.dropManagedFields = drop, .metadataOnly = metadataOnly});
+    }
   }
   check(!tight.isOk() || loose.isOk(), "accepted under tight limits but not the defaults");
   if (tight.isOk()) {
