@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "controller/client.h"
+#include "mocks/metadata_only.h"
 
 namespace sttest {
 
@@ -66,6 +67,13 @@ class FakeLeaseClient final : public ctrl::Client {
     return storeLocked(resource, ns, std::move(object));
   }
 
+  // Creates, updates and patches whose caller asked for the answer's metadata only
+  // (CallOptions::response); they are answered with just that.
+  int metadataOnlyAnswers() const {
+    std::lock_guard lock(mu_);
+    return metadataOnlyAnswers_;
+  }
+
   // Requests by verb so far (including failed ones).
   int calls(const std::string& verb) const {
     std::lock_guard lock(mu_);
@@ -97,7 +105,7 @@ class FakeLeaseClient final : public ctrl::Client {
   ctrl::StatusOr<ctrl::Json> create(const ctrl::Resource& resource, std::string_view ns,
                                     const ctrl::Json& object,
                                     const ctrl::WriteOptions& /*options*/ = {},
-                                    const ctrl::CallOptions& = {}) override {
+                                    const ctrl::CallOptions& call = {}) override {
     std::string name = metaField(object, "name");
     if (auto s = intercept("create", resource, name); !s.isOk()) return s;
     std::lock_guard lock(mu_);
@@ -108,7 +116,7 @@ class FakeLeaseClient final : public ctrl::Client {
     }
     ctrl::Json stored = object;
     stored["metadata"]["uid"] = "uid-" + std::to_string(version_ + 1);
-    return storeLocked(resource, ns, std::move(stored));
+    return answerLocked(storeLocked(resource, ns, std::move(stored)), call);
   }
 
   ctrl::StatusOr<ctrl::Json> createSubresource(const ctrl::Resource& /*resource*/,
@@ -122,7 +130,7 @@ class FakeLeaseClient final : public ctrl::Client {
   ctrl::StatusOr<ctrl::Json> update(const ctrl::Resource& resource, std::string_view ns,
                                     const ctrl::Json& object,
                                     const ctrl::WriteOptions& /*options*/ = {},
-                                    const ctrl::CallOptions& = {}) override {
+                                    const ctrl::CallOptions& call = {}) override {
     std::string name = metaField(object, "name");
     if (auto s = intercept("update", resource, name); !s.isOk()) return s;
     std::lock_guard lock(mu_);
@@ -134,7 +142,7 @@ class FakeLeaseClient final : public ctrl::Client {
                                                           resource.plural + " \"" + name +
                                                           "\": the object has been modified");
     }
-    return storeLocked(resource, ns, object);
+    return answerLocked(storeLocked(resource, ns, object), call);
   }
 
   ctrl::StatusOr<ctrl::Json> updateStatus(const ctrl::Resource& resource, std::string_view ns,
@@ -148,7 +156,7 @@ class FakeLeaseClient final : public ctrl::Client {
                                    std::string_view name, ctrl::PatchType type,
                                    const ctrl::Json& patch,
                                    const ctrl::PatchOptions& /*options*/ = {},
-                                   const ctrl::CallOptions& = {}) override {
+                                   const ctrl::CallOptions& call = {}) override {
     if (auto s = intercept("patch", resource, name); !s.isOk()) return s;
     if (type != ctrl::PatchType::kMerge) {
       return ctrl::errorStatus(ctrl::Code::kInternal, "fake: only merge patches");
@@ -158,7 +166,7 @@ class FakeLeaseClient final : public ctrl::Client {
     if (it == objects_.end()) return notFound(resource, name);
     ctrl::Json merged = it->second;
     merged.merge_patch(patch);
-    return storeLocked(resource, ns, std::move(merged));
+    return answerLocked(storeLocked(resource, ns, std::move(merged)), call);
   }
 
   ctrl::Status remove(const ctrl::Resource& resource, std::string_view ns, std::string_view name,
@@ -211,7 +219,16 @@ class FakeLeaseClient final : public ctrl::Client {
     return object;
   }
 
+  ctrl::Json answerLocked(ctrl::Json stored, const ctrl::CallOptions& call) {
+    if (call.response == ctrl::ResponseShape::kMetadata) {
+      ++metadataOnlyAnswers_;
+      keepTypeAndMetadata(stored);
+    }
+    return stored;
+  }
+
   mutable std::mutex mu_;
+  int metadataOnlyAnswers_ = 0;
   std::map<Key, ctrl::Json> objects_;
   std::map<std::string, int> calls_;
   int64_t version_ = 0;

@@ -81,6 +81,21 @@ TEST_F(RecorderTest, AggregatesRepeatsIntoOneSeries) {
   EXPECT_TRUE(stop().isOk());
 }
 
+// The recorder reads nothing of the API's answers: it asks for their
+// metadata only, for creates and series patches alike.
+TEST_F(RecorderTest, AsksForTheAnswersMetadataOnly) {
+  makeRecorder(options());
+  startSender();
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(1));
+  recorder_->event(token(), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  ASSERT_TRUE(processed(2));  // the first repeat is patched at once
+  EXPECT_TRUE(stop().isOk());
+  EXPECT_EQ(client_.calls("create"), 1);
+  EXPECT_EQ(client_.calls("patch"), 1);
+  EXPECT_EQ(client_.metadataOnlyAnswers(), 2);
+}
+
 TEST_F(RecorderTest, DistinctEventsAreNotAggregated) {
   makeRecorder(options());
   startSender();
