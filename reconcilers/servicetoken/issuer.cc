@@ -79,9 +79,19 @@ IssueOutcome Issuer::create(const IssueRequest& r, int64_t revision) {
   if (!minted.isOk()) return outcome(Kind::kFailed, minted.status().withContext("minting failed"));
   SecretContent content = contentFor(r, minted.value(), revision);
   ctrl::Json body = buildTokenSecret(content, nullptr);
-  auto created = client_.create(ctrl::resources::secret(), token.meta.namespace_, body);
+  // The API stores a Secret's type and data as sent: only the answer's
+  // metadata (uid, resourceVersion, ...) is news, so only that is built.
+  // (A mutating webhook that rewrote the data would be seen when the cache
+  // catches up; until then this view is only used to recognise our write.)
+  ctrl::CallOptions call;
+  call.response = ctrl::ResponseShape::kMetadata;
+  auto created = client_.create(ctrl::resources::secret(), token.meta.namespace_, body, {}, call);
   if (created.isOk()) {
-    return written(*created, std::move(minted).value(), revision, false);
+    // What the API stored: what we sent, with the metadata it answered (an
+    // answer without metadata leaves no view of the Secret, as before).
+    auto meta = created->is_object() ? created->find("metadata") : created->end();
+    body["metadata"] = meta != created->end() ? std::move(*meta) : ctrl::Json();
+    return written(body, std::move(minted).value(), revision, false);
   }
   if (created.status().code() != Code::kAlreadyExists) {
     return outcome(Kind::kFailed, created.status().withContext("creating the Secret failed"));
