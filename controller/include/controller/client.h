@@ -80,8 +80,10 @@ enum class ResponseShape {
   kFull,  // the whole object (less managedFields when ClientOptions::dropManagedFields)
   // apiVersion, kind and metadata only (managedFields as kFull has it): the
   // rest is checked as JSON, with the same errors as kFull, but never built.
-  // For a caller that needs only the new resourceVersion or uid of what it
-  // wrote, or nothing at all.
+  // The API server is asked for PartialObjectMetadata (it then sends only
+  // the metadata, and kind/apiVersion say PartialObjectMetadata and
+  // meta.k8s.io/v1); one that cannot sends the object. For a caller that
+  // needs only the new resourceVersion or uid of what it wrote, or nothing.
   kMetadata,
 };
 

@@ -268,5 +268,41 @@ TEST_F(ClientIntegrationTest, BogusTokenIsUnauthorized) {
   EXPECT_EQ(client->get(cms(), ns_, "x").status().code(), Code::kUnauthorized);
 }
 
+// CallOptions::response = kMetadata: the real API server answers creates,
+// patches, updates and gets with PartialObjectMetadata, whose metadata is the
+// object's own (the resourceVersion a later read sees).
+TEST_F(ClientIntegrationTest, AMetadataOnlyAnswerCarriesTheObjectsMetadata) {
+  ctrl::CallOptions metadataOnly;
+  metadataOnly.response = ctrl::ResponseShape::kMetadata;
+  auto created = client_->create(cms(), ns_, configMap("meta", {{"k", "v"}}), {}, metadataOnly);
+  ASSERT_TRUE(created.isOk()) << created.status().toString();
+  EXPECT_EQ((*created)["kind"], "PartialObjectMetadata");
+  EXPECT_FALSE(created->contains("data"));
+  EXPECT_EQ((*created)["metadata"]["name"], "meta");
+  EXPECT_FALSE((*created)["metadata"].value("uid", "").empty());
+
+  auto patched = client_->patch(cms(), ns_, "meta", ctrl::PatchType::kMerge,
+                                Json{{"data", {{"k", "w"}}}}, {}, metadataOnly);
+  ASSERT_TRUE(patched.isOk()) << patched.status().toString();
+  EXPECT_FALSE(patched->contains("data"));
+  auto full = client_->get(cms(), ns_, "meta");
+  ASSERT_TRUE(full.isOk());
+  EXPECT_EQ((*full)["data"]["k"], "w");
+  EXPECT_EQ((*patched)["metadata"]["resourceVersion"], (*full)["metadata"]["resourceVersion"]);
+  EXPECT_EQ((*patched)["metadata"]["uid"], (*created)["metadata"]["uid"]);
+
+  auto updated = client_->update(cms(), ns_, *full, {}, metadataOnly);
+  ASSERT_TRUE(updated.isOk()) << updated.status().toString();
+  auto read = client_->get(cms(), ns_, "meta", metadataOnly);
+  ASSERT_TRUE(read.isOk());
+  EXPECT_FALSE(read->contains("data"));
+  EXPECT_EQ((*read)["metadata"]["resourceVersion"], (*updated)["metadata"]["resourceVersion"]);
+
+  // Errors are the API's Status as ever.
+  auto again = client_->create(cms(), ns_, configMap("meta"), {}, metadataOnly);
+  ASSERT_FALSE(again.isOk());
+  EXPECT_EQ(again.status().code(), Code::kAlreadyExists);
+}
+
 }  // namespace
 }  // namespace sttest

@@ -82,6 +82,41 @@ TEST(ResponseShapeTest, MetadataOnlyFromEveryCallThatReturnsAnObject) {
   }
 }
 
+// The API server is asked for PartialObjectMetadata (it then encodes and
+// sends only the metadata), with plain JSON as the fallback; a full answer
+// is asked as plain JSON.
+TEST(ResponseShapeTest, AsksTheServerForPartialObjectMetadata) {
+  JumpClock clock;
+  TestClient tc = makeTestClient(clock);
+  auto accept = [](const ctrl::HttpRequest& req) {
+    for (const auto& [name, value] : req.headers) {
+      if (name == "Accept") return value;
+    }
+    return std::string();
+  };
+  for (const auto& [name, call] : objectCalls()) {
+    for (const ctrl::CallOptions& o : {metadataOnly(), ctrl::CallOptions{}}) {
+      tc.fake->pushResponse(200, kObject);
+      ASSERT_TRUE(call(*tc.client, o).isOk()) << name;
+      const std::string got = accept(tc.fake->requests().back().request);
+      if (o.response == ResponseShape::kMetadata) {
+        EXPECT_EQ(got,
+                  "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json")
+            << name;
+      } else {
+        EXPECT_EQ(got, "application/json") << name;
+      }
+    }
+  }
+  // The server's answer says PartialObjectMetadata: kept as it came.
+  tc.fake->pushResponse(200, R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1",)"
+                             R"("metadata":{"name":"a","resourceVersion":"13"}})");
+  auto got = tc.client->get(ctrl::resources::configMap(), "ns", "a", metadataOnly());
+  ASSERT_TRUE(got.isOk());
+  EXPECT_EQ((*got)["metadata"]["resourceVersion"], "13");
+  EXPECT_EQ((*got)["kind"], "PartialObjectMetadata");
+}
+
 TEST(ResponseShapeTest, TheWholeObjectByDefault) {
   JumpClock clock;
   TestClient tc = makeTestClient(clock);
