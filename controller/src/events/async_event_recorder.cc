@@ -202,7 +202,8 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
       holdBack(lock, stop);
       stopping = stop.stop_requested();
       closed_ = stopping;
-      if (queue_.size() <= maxBatch) {
+      // The last batch is all that is queued (bounded by the capacity).
+      if (stopping || queue_.size() <= maxBatch) {
         batch.swap(queue_);  // batch was empty
       } else {
         const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(maxBatch);

@@ -161,6 +161,26 @@ TEST_F(RecorderTest, ABurstIsSentInBatchesOfAtMostHalfTheSeriesCache) {
   EXPECT_EQ(recorder_->dropped(), 0u);
 }
 
+// On stop the last batch is everything still queued, however many batches
+// it would have taken while running.
+TEST_F(RecorderTest, StopSendsEverythingStillQueuedNotOneBatch) {
+  auto o = options();
+  o.maxSeries = 4;  // batches of 2
+  o.holdWhile = [] { return true; };
+  o.maxHold = std::chrono::hours(1);  // held until stop
+  makeRecorder(o);
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    recorder_->event(token(name), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  }
+  startSender();
+  ASSERT_TRUE(eventually([&] { return recorder_->holds() >= 1; }));
+  EXPECT_TRUE(client_.objects(ctrl::resources::event(), "team-a").empty());
+  EXPECT_TRUE(stop().isOk());
+  EXPECT_EQ(events("team-a").size(), 5u);
+  EXPECT_EQ(recorder_->processed(), 5u);
+  EXPECT_EQ(recorder_->dropped(), 0u);
+}
+
 TEST(RecorderOptionsTest, RejectsMissingReportingFields) {
   FakeClock clock;
   FakeLeaseClient client;
