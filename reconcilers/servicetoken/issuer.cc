@@ -81,8 +81,9 @@ IssueOutcome Issuer::create(const IssueRequest& r, int64_t revision) {
   ctrl::Json body = buildTokenSecret(content, nullptr);
   // The API stores a Secret's type and data as sent: only the answer's
   // metadata (uid, resourceVersion, ...) is news, so only that is built.
-  // (A mutating webhook that rewrote the data would be seen when the cache
-  // catches up; until then this view is only used to recognise our write.)
+  // (Were a mutating webhook to rewrite the data, the reconciler would see
+  // that from the cache, which replaces this view as soon as it holds the
+  // Secret; until then it sees what we sent.)
   ctrl::CallOptions call;
   call.response = ctrl::ResponseShape::kMetadata;
   auto created = client_.create(ctrl::resources::secret(), token.meta.namespace_, body, {}, call);

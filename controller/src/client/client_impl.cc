@@ -26,7 +26,7 @@ namespace {
 
 constexpr std::string_view kJson = "application/json";
 // What a call asking for an answer's metadata only accepts: the API server
-// then sends PartialObjectMetadata (metadata.k8s.io), so neither it nor we
+// then sends PartialObjectMetadata (meta.k8s.io/v1), so neither it nor we
 // spend time on the rest of the object; plain JSON stays acceptable for a
 // server or resource that cannot.
 constexpr std::string_view kMetadataJson =
