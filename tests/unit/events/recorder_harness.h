@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -59,6 +60,21 @@ class RecorderTest : public ::testing::Test {
     return client_.objects(ctrl::resources::event(), ns);
   }
   std::string wallText() { return ctrl::formatMicroTime(clock_.wallNow()); }
+
+  // Records the same Normal "Issued" event about token(name).
+  void recordIssued(const std::string& name) {
+    recorder_->event(token(name), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
+  }
+  // The stored Events of `ns` by regarding object's name: each Event's
+  // series count (1 for an Event without a series).
+  std::map<std::string, std::vector<int>> countsByName(const std::string& ns) {
+    std::map<std::string, std::vector<int>> counts;
+    for (const auto& e : events(ns)) {
+      const int count = e.contains("series") ? e["series"]["count"].get<int>() : 1;
+      counts[e["regarding"]["name"].get<std::string>()].push_back(count);
+    }
+    return counts;
+  }
 
   ctrl::ObjectRef token(const std::string& name = "api") {
     return {"ServiceToken", "servicetoken.dev/v1alpha1", "team-a", name, "uid-" + name, "42"};

@@ -100,29 +100,22 @@ TEST_F(RecorderTest, AFullSeriesCacheForgetsTheLeastRecentlySeenSeries) {
   o.maxSeries = 2;
   makeRecorder(o);
   startSender();
-  auto record = [&](const std::string& name) {
-    recorder_->event(token(name), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
-  };
-  record("a");
-  record("b");
+  recordIssued("a");
+  recordIssued("b");
   ASSERT_TRUE(processed(2));
   clock_.advance(1s);
-  record("a");  // a is now the most recently seen
+  recordIssued("a");  // a is now the most recently seen
   ASSERT_TRUE(processed(3));
   clock_.advance(1s);
-  record("c");  // the cache is full: b goes
+  recordIssued("c");  // the cache is full: b goes
   ASSERT_TRUE(processed(4));
   clock_.advance(1s);
-  record("a");  // still a series: counted in the same Event
-  record("b");  // forgotten: a new Event
+  recordIssued("a");  // still a series: counted in the same Event
+  recordIssued("b");  // forgotten: a new Event
   ASSERT_TRUE(processed(6));
   EXPECT_TRUE(stop().isOk());  // flushes a's count
 
-  std::map<std::string, std::vector<int>> counts;  // regarding name → each Event's count
-  for (const auto& e : events("team-a")) {
-    const int count = e.contains("series") ? e["series"]["count"].get<int>() : 1;
-    counts[e["regarding"]["name"].get<std::string>()].push_back(count);
-  }
+  auto counts = countsByName("team-a");  // regarding name → each Event's count
   EXPECT_EQ(counts["a"], std::vector<int>{3});
   EXPECT_EQ(counts["b"], (std::vector<int>{1, 1}));
   EXPECT_EQ(counts["c"], std::vector<int>{1});
@@ -140,20 +133,13 @@ TEST_F(RecorderTest, ABurstIsSentInBatchesOfAtMostHalfTheSeriesCache) {
     return false;
   };
   makeRecorder(o);
-  auto record = [&](const std::string& name) {
-    recorder_->event(token(name), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
-  };
-  for (const char* name : {"a", "b", "c", "a", "d", "e", "a", "f", "g"}) record(name);
+  for (const char* name : {"a", "b", "c", "a", "d", "e", "a", "f", "g"}) recordIssued(name);
   startSender();
   ASSERT_TRUE(processed(9));
   EXPECT_EQ(asked.load(), 5);  // 9 events in batches of 2
   EXPECT_TRUE(stop().isOk());  // flushes a's count
 
-  std::map<std::string, std::vector<int>> counts;  // regarding name → each Event's count
-  for (const auto& e : events("team-a")) {
-    const int count = e.contains("series") ? e["series"]["count"].get<int>() : 1;
-    counts[e["regarding"]["name"].get<std::string>()].push_back(count);
-  }
+  auto counts = countsByName("team-a");  // regarding name → each Event's count
   EXPECT_EQ(counts["a"], std::vector<int>{3});
   for (const char* name : {"b", "c", "d", "e", "f", "g"}) {
     EXPECT_EQ(counts[name], std::vector<int>{1}) << name;
@@ -169,9 +155,7 @@ TEST_F(RecorderTest, StopSendsEverythingStillQueuedNotOneBatch) {
   o.holdWhile = [] { return true; };
   o.maxHold = std::chrono::hours(1);  // held until stop
   makeRecorder(o);
-  for (const char* name : {"a", "b", "c", "d", "e"}) {
-    recorder_->event(token(name), ctrl::EventType::kNormal, "Issued", "IssueToken", "n");
-  }
+  for (const char* name : {"a", "b", "c", "d", "e"}) recordIssued(name);
   startSender();
   ASSERT_TRUE(eventually([&] { return recorder_->holds() >= 1; }));
   EXPECT_TRUE(client_.objects(ctrl::resources::event(), "team-a").empty());
