@@ -84,13 +84,12 @@ IssueOutcome Issuer::create(const IssueRequest& r, int64_t revision) {
   // (Were a mutating webhook to rewrite the data, the reconciler would see
   // that from the cache, which replaces this view as soon as it holds the
   // Secret; until then it sees what we sent.)
-  ctrl::CallOptions call;
-  call.response = ctrl::ResponseShape::kMetadata;
-  auto created = client_.create(ctrl::resources::secret(), token.meta.namespace_, body, {}, call);
+  auto created = client_.create(ctrl::resources::secret(), token.meta.namespace_, body, {},
+                                ctrl::metadataOnlyAnswer());
   if (created.isOk()) {
     // What the API stored: what we sent, with the metadata it answered (an
     // answer without metadata leaves no view of the Secret, as before).
-    auto meta = created->is_object() ? created->find("metadata") : created->end();
+    auto meta = created->find("metadata");  // end() for a non-object too
     body["metadata"] = meta != created->end() ? std::move(*meta) : ctrl::Json();
     return written(body, std::move(minted).value(), revision, false);
   }

@@ -480,11 +480,9 @@ ctrl::Status ServiceTokenReconciler::report(const ServiceToken& t,
   ctrl::PatchOptions options;
   options.subresource = "status";
   // Only the new resourceVersion is read from the answer: build no more.
-  ctrl::CallOptions call;
-  call.response = ctrl::ResponseShape::kMetadata;
-  auto written =
-      d_.client->patch(serviceTokenResource(), t.meta.namespace_, t.meta.name,
-                       ctrl::PatchType::kMerge, {{"status", encodeStatus(desired)}}, options, call);
+  auto written = d_.client->patch(serviceTokenResource(), t.meta.namespace_, t.meta.name,
+                                  ctrl::PatchType::kMerge, {{"status", encodeStatus(desired)}},
+                                  options, ctrl::metadataOnlyAnswer());
   if (!written.isOk()) {
     if (written.status().code() == ctrl::Code::kNotFound) return ctrl::Status::ok();
     return written.status().withContext("updating status");

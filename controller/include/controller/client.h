@@ -108,6 +108,14 @@ struct CallOptions {
   ResponseShape response = ResponseShape::kFull;
 };
 
+// CallOptions for a write whose caller reads only the metadata of the answer
+// (ResponseShape::kMetadata), with no stop token, deadline or fence.
+inline CallOptions metadataOnlyAnswer() {
+  CallOptions call;
+  call.response = ResponseShape::kMetadata;
+  return call;
+}
+
 class Reader {
  public:
   virtual ~Reader() = default;

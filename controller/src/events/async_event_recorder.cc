@@ -69,14 +69,6 @@ struct Series {
 // bytes on a match (no second copy as a key).
 uint64_t seriesHash(const PackedEvent& e) { return std::hash<std::string_view>{}(e.seriesBytes()); }
 
-// The recorder reads nothing of the Events the API answers with: only their
-// metadata is built (the rest is checked as JSON, never allocated).
-CallOptions answerMetadataOnly() {
-  CallOptions call;
-  call.response = ResponseShape::kMetadata;
-  return call;
-}
-
 // What queued events and series are packed with when the recorder is given
 // no words of its own.
 const PackDictionary& builtinWords() {
@@ -352,7 +344,8 @@ bool AsyncEventRecorder::Impl::create(Series& series) {
   Json event = buildEvent(fieldsOf(series), series.name, options_.reportingController,
                           options_.reportingInstance, series.firstObserved, series.count,
                           series.lastObserved);
-  auto created = writer_.create(resources::event(), series.ns, event, {}, answerMetadataOnly());
+  // The recorder reads nothing of the answer: only its metadata is built.
+  auto created = writer_.create(resources::event(), series.ns, event, {}, metadataOnlyAnswer());
   if (!created.isOk()) {
     countFailure(created.status(), "Failed to create event");
     return false;
@@ -365,7 +358,7 @@ bool AsyncEventRecorder::Impl::patch(Series& series) {
   series.lastPatched = clock_.now();
   auto patched =
       writer_.patch(resources::event(), series.ns, series.name, PatchType::kMerge,
-                    seriesPatch(series.count, series.lastObserved), {}, answerMetadataOnly());
+                    seriesPatch(series.count, series.lastObserved), {}, metadataOnlyAnswer());
   if (patched.isOk()) {
     series.dirty = false;
     return true;

@@ -272,8 +272,7 @@ TEST_F(ClientIntegrationTest, BogusTokenIsUnauthorized) {
 // patches, updates and gets with PartialObjectMetadata, whose metadata is the
 // object's own (the resourceVersion a later read sees).
 TEST_F(ClientIntegrationTest, AMetadataOnlyAnswerCarriesTheObjectsMetadata) {
-  ctrl::CallOptions metadataOnly;
-  metadataOnly.response = ctrl::ResponseShape::kMetadata;
+  const ctrl::CallOptions metadataOnly = ctrl::metadataOnlyAnswer();
   auto created = client_->create(cms(), ns_, configMap("meta", {{"k", "v"}}), {}, metadataOnly);
   ASSERT_TRUE(created.isOk()) << created.status().toString();
   EXPECT_EQ((*created)["kind"], "PartialObjectMetadata");

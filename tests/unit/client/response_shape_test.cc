@@ -28,12 +28,6 @@ const std::string kObject =
     R"("uid":"u-1","resourceVersion":"12","managedFields":[{"manager":"op",)"
     R"("fieldsV1":{"f:data":{}}}]},"data":{"k":"v"},"immutable":false})";
 
-ctrl::CallOptions metadataOnly() {
-  ctrl::CallOptions call;
-  call.response = ResponseShape::kMetadata;
-  return call;
-}
-
 // Every Reader/Writer method that returns one object, called with `call`
 // over `client`, each answered with kObject.
 using ObjectCall = std::function<ctrl::StatusOr<Json>(ctrl::Client&, const ctrl::CallOptions&)>;
@@ -70,7 +64,7 @@ TEST(ResponseShapeTest, MetadataOnlyFromEveryCallThatReturnsAnObject) {
     TestClient tc = makeTestClient(clock, {}, options);
     for (const auto& [name, call] : objectCalls()) {
       tc.fake->pushResponse(200, kObject);
-      auto got = call(*tc.client, metadataOnly());
+      auto got = call(*tc.client, ctrl::metadataOnlyAnswer());
       ASSERT_TRUE(got.isOk()) << name << ": " << got.status().toString();
       Json want = Json::parse(kObject);
       want.erase("data");
@@ -95,7 +89,7 @@ TEST(ResponseShapeTest, AsksTheServerForPartialObjectMetadata) {
     return std::string();
   };
   for (const auto& [name, call] : objectCalls()) {
-    for (const ctrl::CallOptions& o : {metadataOnly(), ctrl::CallOptions{}}) {
+    for (const ctrl::CallOptions& o : {ctrl::metadataOnlyAnswer(), ctrl::CallOptions{}}) {
       tc.fake->pushResponse(200, kObject);
       ASSERT_TRUE(call(*tc.client, o).isOk()) << name;
       const std::string got = accept(tc.fake->requests().back().request);
@@ -111,7 +105,7 @@ TEST(ResponseShapeTest, AsksTheServerForPartialObjectMetadata) {
   // The server's answer says PartialObjectMetadata: kept as it came.
   tc.fake->pushResponse(200, R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1",)"
                              R"("metadata":{"name":"a","resourceVersion":"13"}})");
-  auto got = tc.client->get(ctrl::resources::configMap(), "ns", "a", metadataOnly());
+  auto got = tc.client->get(ctrl::resources::configMap(), "ns", "a", ctrl::metadataOnlyAnswer());
   ASSERT_TRUE(got.isOk());
   EXPECT_EQ((*got)["metadata"]["resourceVersion"], "13");
   EXPECT_EQ((*got)["kind"], "PartialObjectMetadata");
@@ -134,7 +128,7 @@ TEST(ResponseShapeTest, AListPageStaysWhole) {
   tc.fake->pushResponse(200, R"({"kind":"ConfigMapList","apiVersion":"v1",)"
                              R"("metadata":{"resourceVersion":"20"},"items":[)" +
                                  kObject + "]}");
-  auto page = tc.client->list(ctrl::resources::configMap(), "ns", {}, metadataOnly());
+  auto page = tc.client->list(ctrl::resources::configMap(), "ns", {}, ctrl::metadataOnlyAnswer());
   ASSERT_TRUE(page.isOk()) << page.status().toString();
   EXPECT_EQ(page->resourceVersion, "20");
   ASSERT_EQ(page->items->size(), 1u);
@@ -146,7 +140,7 @@ TEST(ResponseShapeTest, AListPageStaysWhole) {
 TEST(ResponseShapeTest, ABrokenAnswerIsRefusedAsWhenFull) {
   const std::string broken = R"({"kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v",}})";
   std::vector<ctrl::Status> refusals;
-  for (const ctrl::CallOptions& call : {ctrl::CallOptions{}, metadataOnly()}) {
+  for (const ctrl::CallOptions& call : {ctrl::CallOptions{}, ctrl::metadataOnlyAnswer()}) {
     JumpClock clock;
     TestClient tc = makeTestClient(clock);
     tc.fake->pushResponse(200, broken);
@@ -175,7 +169,7 @@ TEST(ResponseShapeTest, TheFencedViewPassesItOn) {
   auto fenced = ctrl::makeFencedClient(*tc.client, fence);
   for (const auto& [name, call] : objectCalls()) {
     tc.fake->pushResponse(200, kObject);
-    auto got = call(*fenced, metadataOnly());
+    auto got = call(*fenced, ctrl::metadataOnlyAnswer());
     ASSERT_TRUE(got.isOk()) << name << ": " << got.status().toString();
     EXPECT_FALSE(got->contains("data")) << name;
     EXPECT_EQ((*got)["metadata"]["uid"], "u-1") << name;
