@@ -34,31 +34,33 @@ KeyChange describeKeyChange(const KeyRingState& before, const KeyRingState& afte
   return c;
 }
 
-std::optional<KeyChangeEvent> keyChangeEvent(const KeyChange& change, const std::string& why) {
-  if (change.empty()) return std::nullopt;
+std::vector<KeyChangeEvent> keyChangeEvents(const KeyChange& change, const std::string& why) {
+  std::vector<KeyChangeEvent> events;
   const std::string reason = why.empty() ? "" : " " + sentence(why);
   if (!change.revoked.empty()) {
     std::string note =
         "Withdrew signing key(s) " + joinedKids(change.revoked) + " from the JWKS at once";
     if (!change.activated.empty()) note += "; key " + change.activated + " signs from now";
     note += ". Every token the withdrawn keys signed is re-minted.";
-    return KeyChangeEvent{ctrl::EventType::kWarning, "SigningKeysRevoked", note + reason};
+    events.push_back({ctrl::EventType::kWarning, "SigningKeysRevoked", note + reason});
+  } else if (!change.activated.empty()) {
+    events.push_back({ctrl::EventType::kNormal, "SigningKeyActivated",
+                      "Key " + change.activated + " signs from now; the previous key stays in " +
+                          "the JWKS while a stored token needs it." + reason});
+  } else if (!change.published.empty()) {
+    events.push_back({ctrl::EventType::kNormal, "SigningKeyPublished",
+                      "Published key " + joinedKids(change.published) +
+                          " in the JWKS; it signs after the publish delay." + reason});
   }
-  if (!change.activated.empty()) {
-    std::string note = "Key " + change.activated + " signs from now; the previous key stays in " +
-                       "the JWKS while a stored token needs it.";
-    if (!change.dropped.empty()) note += " Dropped " + joinedKids(change.dropped) + ".";
-    return KeyChangeEvent{ctrl::EventType::kNormal, "SigningKeyActivated", note + reason};
+  if (!change.dropped.empty()) {
+    // Its own Event even when the same write did more: whoever watches for
+    // SigningKeysDropped sees every drop.
+    events.push_back({ctrl::EventType::kNormal, "SigningKeysDropped",
+                      "Dropped retired key(s) " + joinedKids(change.dropped) +
+                          " from the JWKS: no stored token needs them." +
+                          (events.empty() ? reason : std::string())});
   }
-  if (!change.published.empty()) {
-    std::string note = "Published key " + joinedKids(change.published) +
-                       " in the JWKS; it signs after the publish delay.";
-    if (!change.dropped.empty()) note += " Dropped " + joinedKids(change.dropped) + ".";
-    return KeyChangeEvent{ctrl::EventType::kNormal, "SigningKeyPublished", note + reason};
-  }
-  return KeyChangeEvent{ctrl::EventType::kNormal, "SigningKeysDropped",
-                        "Dropped retired key(s) " + joinedKids(change.dropped) +
-                            " from the JWKS: no stored token needs them." + reason};
+  return events;
 }
 
 }  // namespace st

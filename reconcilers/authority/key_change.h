@@ -4,7 +4,6 @@
 // and after the write. Names kids only, never key material.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,11 +35,13 @@ struct KeyChangeEvent {
   std::string note;    // a sentence naming the kids and `why`
 };
 
-// The Event for `change`, the most serious part first: Warning
-// SigningKeysRevoked when keys were withdrawn; else Normal
-// SigningKeyActivated, SigningKeyPublished or SigningKeysDropped. `why` is
-// the decision's own sentence. nullopt for an empty change (a write that
-// only recorded a request or forgot withdrawn kids no token carries).
-std::optional<KeyChangeEvent> keyChangeEvent(const KeyChange& change, const std::string& why);
+// The Events for `change`, the most serious first: Warning
+// SigningKeysRevoked when keys were withdrawn, else Normal SigningKeyActivated
+// or SigningKeyPublished; then Normal SigningKeysDropped when retired keys
+// left the JWKS, as an Event of its own even when the same write did more.
+// `why`, the decision's own sentence, ends the first Event's note. Empty for
+// an empty change (a write that only recorded a request or forgot withdrawn
+// kids no token carries).
+std::vector<KeyChangeEvent> keyChangeEvents(const KeyChange& change, const std::string& why);
 
 }  // namespace st

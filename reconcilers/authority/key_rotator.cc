@@ -204,12 +204,17 @@ ctrl::StatusOr<WallTime> KeyRotator::step() {
                                      {"dropped", joinedKids(change.dropped)},
                                      {"revoked", joinedKids(change.revoked)}});
   if (deps_.metrics != nullptr) deps_.metrics->changed(change);
-  if (auto event = keyChangeEvent(change, decision.message); event && deps_.events != nullptr) {
+  if (deps_.events != nullptr) {
     auto writtenMeta = ctrl::decodeObjectMetaOf(*written);
-    deps_.events->event(
-        {"Secret", "v1", o.ns, o.secretName, writtenMeta.isOk() ? writtenMeta->uid : "",
-         writtenMeta.isOk() ? writtenMeta->resourceVersion : ""},
-        event->type, event->reason, "RotateSigningKeys", event->note);
+    const ctrl::ObjectRef keySecret{"Secret",
+                                    "v1",
+                                    o.ns,
+                                    o.secretName,
+                                    writtenMeta.isOk() ? writtenMeta->uid : "",
+                                    writtenMeta.isOk() ? writtenMeta->resourceVersion : ""};
+    for (const KeyChangeEvent& event : keyChangeEvents(change, decision.message)) {
+      deps_.events->event(keySecret, event.type, event.reason, "RotateSigningKeys", event.note);
+    }
   }
   if (auto s = publishJwks(*deps_.client, o, changed->ring); !s.isOk()) {
     return s.withContext("publishing the JWKS");

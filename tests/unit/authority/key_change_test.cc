@@ -13,6 +13,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 st::SigningKey newKey() {
   return std::move(st::SigningKey::generate(st::KeyAlgorithm::kEd25519)).value();
@@ -48,8 +49,9 @@ TEST_F(KeyChangeTest, PromotingTheNextKeyIsAnActivation) {
   EXPECT_TRUE(c.published.empty());
   EXPECT_TRUE(c.revoked.empty());
   EXPECT_TRUE(c.dropped.empty()) << "the retired key stays while tokens need it";
-  auto e = st::keyChangeEvent(c, "The new key has been published for the publish delay");
-  ASSERT_TRUE(e.has_value());
+  auto events = st::keyChangeEvents(c, "The new key has been published for the publish delay");
+  ASSERT_EQ(events.size(), 1u);
+  const st::KeyChangeEvent* e = &events[0];
   EXPECT_EQ(e->type, ctrl::EventType::kNormal);
   EXPECT_EQ(e->reason, "SigningKeyActivated");
   EXPECT_THAT(e->note, HasSubstr(next_.kid()));
@@ -65,8 +67,9 @@ TEST_F(KeyChangeTest, RetireOldIsAWarningNamingEveryWithdrawnKey) {
   EXPECT_EQ(c.activated, fresh_.kid());
   EXPECT_EQ(c.revoked.size(), 2u);
   EXPECT_TRUE(c.dropped.empty()) << "withdrawn keys are revoked, not dropped";
-  auto e = st::keyChangeEvent(c, "");
-  ASSERT_TRUE(e.has_value());
+  auto events = st::keyChangeEvents(c, "");
+  ASSERT_EQ(events.size(), 1u);
+  const st::KeyChangeEvent* e = &events[0];
   EXPECT_EQ(e->type, ctrl::EventType::kWarning);
   EXPECT_EQ(e->reason, "SigningKeysRevoked");
   EXPECT_THAT(e->note, HasSubstr(a_.kid()));
@@ -85,13 +88,16 @@ TEST_F(KeyChangeTest, APublishedKeyAndADroppedKeyAreToldApart) {
   st::KeyChange c = st::describeKeyChange(state_, apply(create));
   EXPECT_THAT(c.published, ElementsAre(fresh_.kid()));
   EXPECT_TRUE(c.activated.empty());
-  EXPECT_EQ(st::keyChangeEvent(c, "")->reason, "SigningKeyPublished");
+  ASSERT_EQ(st::keyChangeEvents(c, "").size(), 1u);
+  EXPECT_EQ(st::keyChangeEvents(c, "")[0].reason, "SigningKeyPublished");
 
   st::RotationDecision drop;
   drop.drop = {a_.kid()};
   c = st::describeKeyChange(state_, apply(drop));
   EXPECT_THAT(c.dropped, ElementsAre(a_.kid()));
-  auto e = st::keyChangeEvent(c, "");
+  auto events = st::keyChangeEvents(c, "");
+  ASSERT_EQ(events.size(), 1u);
+  const st::KeyChangeEvent* e = &events[0];
   EXPECT_EQ(e->reason, "SigningKeysDropped");
   EXPECT_EQ(e->type, ctrl::EventType::kNormal);
   EXPECT_THAT(e->note, HasSubstr(a_.kid()));
@@ -102,7 +108,36 @@ TEST_F(KeyChangeTest, AWriteThatOnlyRecordsARequestIsNoEvent) {
   d.honour = "request-2";
   const st::KeyChange c = st::describeKeyChange(state_, apply(d));
   EXPECT_TRUE(c.empty());
-  EXPECT_FALSE(st::keyChangeEvent(c, "whatever").has_value());
+  EXPECT_TRUE(st::keyChangeEvents(c, "whatever").empty());
+}
+
+// A write that activates the next key and drops a retired one in one go
+// tells both: a drop is never folded into another Event's note, so whoever
+// watches for SigningKeysDropped sees every drop.
+TEST_F(KeyChangeTest, AnActivationThatAlsoDropsAKeyTellsBothAsTheirOwnEvents) {
+  st::KeyChange c;
+  c.activated = next_.kid();
+  c.dropped = {a_.kid()};
+  auto events = st::keyChangeEvents(c, "The new key has been published for the publish delay");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].reason, "SigningKeyActivated");
+  EXPECT_THAT(events[0].note, HasSubstr(next_.kid()));
+  EXPECT_THAT(events[0].note, Not(HasSubstr(a_.kid())));
+  EXPECT_THAT(events[0].note, HasSubstr("published for the publish delay."));
+  EXPECT_EQ(events[1].reason, "SigningKeysDropped");
+  EXPECT_EQ(events[1].type, ctrl::EventType::kNormal);
+  EXPECT_THAT(events[1].note, HasSubstr(a_.kid()));
+}
+
+TEST_F(KeyChangeTest, APublicationThatAlsoDropsAKeyTellsBothAsTheirOwnEvents) {
+  st::KeyChange c;
+  c.published = {fresh_.kid()};
+  c.dropped = {a_.kid()};
+  auto events = st::keyChangeEvents(c, "");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].reason, "SigningKeyPublished");
+  EXPECT_EQ(events[1].reason, "SigningKeysDropped");
+  EXPECT_THAT(events[1].note, HasSubstr(a_.kid()));
 }
 
 double value(prometheus::Registry& r, const std::string& name, const std::string& change = "") {
