@@ -99,7 +99,11 @@ class AsyncEventRecorder::Impl {
       std::lock_guard lock(mu_);
       if (!closed_ && queue_.size() < options_.queueCapacity) {
         queue_.push_back(std::move(pending));
-        cv_.notify_all();
+        // The sender waits for an event only when the queue is empty; while
+        // it holds a queue back it waits for time, not for more events. So
+        // only the first event wakes it: a burst of 10,000 is not 10,000
+        // futex wakes and context switches.
+        if (queue_.size() == 1) cv_.notify_all();
         return;
       }
     }

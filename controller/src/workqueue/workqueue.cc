@@ -137,8 +137,14 @@ class WorkQueue::Impl {
       waitingByKey_.erase(it);
     }
     waitingByKey_.emplace(key, waiting_.emplace(readyAt, key));
-    ++waitingGeneration_;
-    timerCv_.notify_one();
+    // The timer thread is woken only when this key is due before the time it
+    // sleeps until: a controller re-queues every object it reconciles for
+    // its next renewal, days away, and waking the timer for each would be a
+    // futex wake and a context switch per reconcile.
+    if (readyAt < timerWake_) {
+      timerWake_ = readyAt;
+      timerCv_.notify_one();
+    }
   }
 
   void shutDownLocked() {
@@ -170,9 +176,9 @@ class WorkQueue::Impl {
         }
         deadline = std::min(deadline, nextMetricsUpdate);
       }
-      const uint64_t generation = waitingGeneration_;
+      timerWake_ = deadline;
       clock_.waitUntil(lock, timerCv_, deadline,
-                       [&] { return shuttingDown_ || waitingGeneration_ != generation; });
+                       [&] { return shuttingDown_ || timerWake_ != deadline; });
     }
   }
 
@@ -190,7 +196,9 @@ class WorkQueue::Impl {
   // Delayed keys by ready time; equal times keep insertion order.
   std::multimap<MonoTime, std::string> waiting_;
   std::unordered_map<std::string, std::multimap<MonoTime, std::string>::iterator> waitingByKey_;
-  uint64_t waitingGeneration_ = 0;  // bumped when waiting_ gains an entry
+  // When the timer thread wakes next; moved earlier (and the thread woken)
+  // by a key due before then.
+  MonoTime timerWake_ = MonoTime::min();
   workqueue::QueueMetrics metrics_;
   std::thread timer_;  // last: started once everything above exists
 };

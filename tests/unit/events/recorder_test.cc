@@ -274,5 +274,40 @@ TEST_F(RecorderTest, EventsBeforeStartWaitAndAfterStopAreDropped) {
   EXPECT_EQ(recorder_->dropped(), 1U);
 }
 
+// On the real clock (no fake clock's polling to hide a lost wake-up): an
+// event recorded while the sender sleeps wakes it at once, whether it is the
+// first, comes after a batch was sent, or is one of a burst. The sender's
+// own timer is minutes away (seriesWindow), far beyond the wait below.
+TEST(RecorderWakeUpTest, AnEventRecordedWhileTheSenderSleepsWakesItOnTheRealClock) {
+  FakeLeaseClient client;
+  ctrl::EventRecorderOptions o;
+  o.reportingController = "servicetoken.dev/operator";
+  o.reportingInstance = "operator-0";
+  o.seriesWindow = std::chrono::minutes(10);
+  auto created = ctrl::AsyncEventRecorder::create(client, ctrl::RealClock::instance(), o);
+  ASSERT_TRUE(created.isOk()) << created.status().toString();
+  std::unique_ptr<ctrl::AsyncEventRecorder> recorder = std::move(created).value();
+  std::jthread sender([&](std::stop_token stop) { (void)recorder->start(stop); });
+  auto ref = [](const std::string& name) {
+    return ctrl::ObjectRef{
+        "ServiceToken", "servicetoken.dev/v1alpha1", "team-a", name, "uid-" + name, "1"};
+  };
+  auto processed = [&](uint64_t n) {
+    return eventually([&] { return recorder->processed() >= n; }, std::chrono::seconds(20));
+  };
+
+  recorder->event(ref("a"), ctrl::EventType::kNormal, "Issued", "IssueToken", "first");
+  ASSERT_TRUE(processed(1)) << "the first event did not wake the sleeping sender";
+  recorder->event(ref("b"), ctrl::EventType::kNormal, "Issued", "IssueToken", "after a batch");
+  ASSERT_TRUE(processed(2)) << "an event after a sent batch did not wake the sender";
+  for (int i = 0; i < 3; ++i) {
+    recorder->event(ref("c" + std::to_string(i)), ctrl::EventType::kNormal, "Issued", "IssueToken",
+                    "burst");
+  }
+  ASSERT_TRUE(processed(5)) << "a burst was left waiting";
+  EXPECT_EQ(client.objects(ctrl::resources::event(), "team-a").size(), 5u);
+  sender.request_stop();
+}
+
 }  // namespace
 }  // namespace sttest

@@ -112,6 +112,23 @@ TEST_F(DelayingTest, AddRateLimitedBacksOffExponentiallyAndForgetResets) {
   expectReadyAfter("ns/a", 5ms);
 }
 
+// On the real clock (no fake clock's polling to hide a lost wake-up): the
+// timer thread sleeping until a key due in an hour is woken by a key due in
+// a few milliseconds. Keys due later than its sleep do not wake it at all.
+TEST(DelayingRealClockTest, AKeyDueSoonerWakesTheTimerSleepingUntilALaterOne) {
+  ctrl::WorkQueue queue{
+      ctrl::WorkQueueOptions{.name = "", .clock = &ctrl::RealClock::instance(), .rateLimiter = {}}};
+  queue.addAfter("ns/late", std::chrono::hours(1));
+  queue.addAfter("ns/later", std::chrono::hours(2));
+  queue.addAfter("ns/soon", 5ms);
+  EXPECT_EQ(getOrGiveUp(queue), "ns/soon") << "the timer slept through a key due sooner";
+  queue.done("ns/soon");
+  queue.addAfter("ns/soon-again", 5ms);
+  EXPECT_EQ(getOrGiveUp(queue), "ns/soon-again");
+  EXPECT_EQ(queue.len(), 0u);
+  queue.shutDown();
+}
+
 TEST(DelayingCustomLimiterTest, UsesTheInjectedRateLimiter) {
   sttest::FakeClock clock;
   ctrl::WorkQueue queue(ctrl::WorkQueueOptions{
