@@ -7,9 +7,10 @@
 // request costs several thread wake-ups and hand-offs (futex wait and wake)
 // plus a task allocation per step. Converging 3,000 tokens spent 44% of its
 // samples in the kernel, mostly there. Here the worker that asks is the thread
-// that writes the request and reads the answer: each connection has its own
-// single-threaded io_context, and send() runs it on the calling thread until
-// the exchange is done. Nothing else touches the connection meanwhile.
+// that writes the request and reads the answer, with Beast's synchronous
+// operations on a rest::DeadlineSocket (rest/deadline_socket.h): a request is
+// a send, a poll and a receive, with no io_context queue, no timer and no
+// other thread in between. Nothing else touches the connection meanwhile.
 //
 // - Connections are pooled (LIFO, bounded) and reused with HTTP/1.1
 //   keep-alive; one OpenSSL context for all of them, set up once (no CA
@@ -22,9 +23,10 @@
 //   again, once and on a fresh connection, only when writing it failed; a
 //   read (GET, HEAD) also when a reused connection broke before any byte of
 //   the answer.
-// - The deadline bounds the whole exchange (beast::tcp_stream timers); a stop
-//   request cancels the connection's operations from the requesting thread
-//   through the connection's io_context, and the connection is dropped.
+// - The deadline bounds the whole exchange (the socket's deadline, checked
+//   in every wait); a stop request interrupts the connection's wait from the
+//   requesting thread (DeadlineSocket::interrupt), and the connection is
+//   dropped.
 // - Watches (stream()) run the same way, each on a connection of its own:
 //   opened for the stream (same TLS context, headers, TCP keepalive), never
 //   taken from or given back to the pool, closed when the stream ends. A
@@ -33,14 +35,12 @@
 //   half-read body can never leave a pooled connection in a strange state.
 //   Every chunk is parsed as it arrives (Beast's parser with a buffer_body,
 //   reading straight into the line splitter, rest/line_splitter.h); the
-//   idle timeout is the tcp_stream timer, re-armed before every read. A stop
-//   posts a close onto the stream's io_context from the stopping thread.
+//   idle timeout is the socket's deadline, moved before every read. A stop
+//   interrupts the stream's wait from the stopping thread.
 #include <poll.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "controller/transport.h"
+#include "rest/deadline_socket.h"
 #include "rest/line_splitter.h"
 #include "rest/tcp_keepalive.h"
 #include "rest/tls_setup.h"
@@ -127,25 +128,35 @@ bool isIpLiteral(const std::string& host) {
   return !ec;
 }
 
-// One keep-alive connection with its own single-threaded io_context: whoever
-// holds it runs its operations on their own thread.
+// One keep-alive connection: whoever holds it runs its operations on their
+// own thread, synchronously.
 struct Connection {
-  asio::io_context ioc{1};
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  asio::io_context ioc{1};  // never run: the socket needs one to exist
+  std::optional<rest::DeadlineSocket> plain;
+  std::optional<beast::ssl_stream<rest::DeadlineSocket>> secure;
   beast::flat_buffer buffer;
   bool reused = false;
 
-  beast::tcp_stream& tcpStream() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  rest::DeadlineSocket& socket() { return secure ? secure->next_layer() : *plain; }
 
   // True when the idle connection is still usable: the server sent nothing
   // (no close, no reset) since the last answer.
   bool idleAndOpen() {
-    auto& socket = tcpStream().socket();
-    if (!socket.is_open() || buffer.size() != 0) return false;
-    pollfd p{socket.native_handle(), POLLIN, 0};
+    if (!socket().isOpen() || buffer.size() != 0) return false;
+    pollfd p{socket().nativeHandle(), POLLIN, 0};
     return ::poll(&p, 1, 0) == 0;
   }
+};
+
+// While alive, a stop request interrupts `c`'s wait from the stopping thread.
+// The callback is deregistered (waiting for a running one) before `c` goes.
+class InterruptOnStop {
+ public:
+  InterruptOnStop(Connection& c, std::stop_token stop)
+      : callback_(std::move(stop), [&c] { c.socket().interrupt(); }) {}
+
+ private:
+  std::stop_callback<std::function<void()>> callback_;
 };
 
 // Calls f with the connection's stream, TLS or plain.
@@ -300,20 +311,6 @@ void BeastTransport::retireIdle() {
   // Closed here, outside the lock.
 }
 
-// Runs `c`'s io_context on this thread until its operations are done; a stop
-// request meanwhile cancels them (from the requesting thread, through the
-// io_context, so the cancel never races the operations).
-void runUntilDone(Connection& c, std::stop_token stop) {
-  std::stop_callback onStop(stop, [&c] {
-    asio::post(c.ioc, [&c] {
-      boost::system::error_code ignored;
-      c.tcpStream().socket().cancel(ignored);
-    });
-  });
-  c.ioc.restart();
-  c.ioc.run();
-}
-
 StatusOr<std::unique_ptr<Connection>> BeastTransport::connect(Clock::time_point deadline,
                                                               std::chrono::milliseconds timeout,
                                                               std::stop_token stop) {
@@ -323,19 +320,18 @@ StatusOr<std::unique_ptr<Connection>> BeastTransport::connect(Clock::time_point 
   } else {
     c->plain.emplace(c->ioc);
   }
+  InterruptOnStop interrupt(*c, stop);
   boost::system::error_code ec;
   tcp::resolver resolver(c->ioc);
   auto endpoints = resolver.resolve(server_.host, server_.port, ec);
   if (ec) return fromError(ec, timeout, "resolving the server");
-  beast::tcp_stream& stream = c->tcpStream();
-  stream.expires_at(deadline);
-  stream.async_connect(endpoints,
-                       [&ec](const boost::system::error_code& e, const auto&) { ec = e; });
-  runUntilDone(*c, stop);
+  rest::DeadlineSocket& socket = c->socket();
+  socket.expiresAt(deadline);
+  ec = socket.connect(endpoints);
   if (stop.stop_requested()) return errorStatus(Code::kCancelled, "request cancelled");
   if (ec) return fromError(ec, timeout, "connecting");
-  stream.socket().set_option(tcp::no_delay(true), ec);
-  rest::enableKeepAlive(stream.socket().native_handle(), {});
+  socket.lowest_layer().set_option(tcp::no_delay(true), ec);
+  rest::enableKeepAlive(socket.nativeHandle(), {});
   if (tls_) {
     SSL* ssl = c->secure->native_handle();
     if (!config_.insecureSkipTlsVerify) {
@@ -345,9 +341,7 @@ StatusOr<std::unique_ptr<Connection>> BeastTransport::connect(Clock::time_point 
       SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                const_cast<char*>(server_.host.c_str()));
     }
-    c->secure->async_handshake(ssl::stream_base::client,
-                               [&ec](const boost::system::error_code& e) { ec = e; });
-    runUntilDone(*c, stop);
+    c->secure->handshake(ssl::stream_base::client, ec);
     if (stop.stop_requested()) return errorStatus(Code::kCancelled, "request cancelled");
     if (ec) return fromError(ec, timeout, "doing the SSL (TLS) handshake");
   }
@@ -362,52 +356,31 @@ Attempt BeastTransport::exchange(Connection& c, const http::request<http::string
   http::response_parser<http::string_body> parser;
   parser.header_limit(kMaxHeaderBytes);
   parser.body_limit(maxResponseBytes);
-  boost::system::error_code writeError, readError;
-  bool written = false;
-  c.tcpStream().expires_at(deadline);
-  bool declaredTooLarge = false;
-  auto onBody = [&readError](const boost::system::error_code& e, size_t) { readError = e; };
-  // The header first: a declared length over the limit fails before a byte
-  // of the body is read.
-  auto onHeader = [&](const boost::system::error_code& e, size_t) {
-    readError = e;
-    if (e) return;
-    const auto declared = parser.content_length();
-    if (declared && *declared > maxResponseBytes) {
-      declaredTooLarge = true;
-      return;
-    }
-    if (c.secure) {
-      http::async_read(*c.secure, c.buffer, parser, onBody);
-    } else {
-      http::async_read(*c.plain, c.buffer, parser, onBody);
-    }
-  };
-  auto onWrite = [&](const boost::system::error_code& e, size_t) {
-    writeError = e;
-    if (e) return;
-    written = true;
-    if (c.secure) {
-      http::async_read_header(*c.secure, c.buffer, parser, onHeader);
-    } else {
-      http::async_read_header(*c.plain, c.buffer, parser, onHeader);
-    }
-  };
   if (beforeWrite && !beforeWrite()) {
     out.result = errorStatus(Code::kFenced, "the request's write check refused it; not sent");
     return out;
   }
-  if (c.secure) {
-    http::async_write(*c.secure, request, onWrite);
-  } else {
-    http::async_write(*c.plain, request, onWrite);
-  }
-  runUntilDone(c, stop);
+  InterruptOnStop interrupt(c, stop);
+  c.socket().expiresAt(deadline);
+  boost::system::error_code writeError, readError;
+  bool declaredTooLarge = false;
+  withStream(c, [&](auto& stream) {
+    http::write(stream, request, writeError);
+    if (writeError) return;
+    // The header first: a declared length over the limit fails before a
+    // byte of the body is read (Boost 1.74's parser does not check a
+    // response's Content-Length against its body limit).
+    http::read_header(stream, c.buffer, parser, readError);
+    if (readError) return;
+    const auto declared = parser.content_length();
+    declaredTooLarge = declared && *declared > maxResponseBytes;
+    if (!declaredTooLarge) http::read(stream, c.buffer, parser, readError);
+  });
   if (stop.stop_requested()) {
     out.result = errorStatus(Code::kCancelled, "request cancelled");
     return out;
   }
-  if (!written) {
+  if (writeError) {
     out.writeFailed = writeError != beast::error::timeout;
     out.result = fromError(writeError, timeout, "writing the request");
     return out;
@@ -483,23 +456,17 @@ StreamStart BeastTransport::startStream(Connection& c,
                                         StreamParser& parser, std::chrono::milliseconds idle,
                                         std::stop_token stop) {
   StreamStart out;
+  InterruptOnStop interrupt(c, stop);
   boost::system::error_code writeError, readError;
-  bool written = false;
-  c.tcpStream().expires_after(idle);
-  withStream(c, [&](auto& stream) {
-    http::async_write(stream, request, [&](const boost::system::error_code& e, size_t) {
-      writeError = e;
-      if (e) return;
-      written = true;
-      c.tcpStream().expires_after(idle);
-      http::async_read_header(stream, c.buffer, parser,
-                              [&](const boost::system::error_code& r, size_t) { readError = r; });
-    });
-  });
-  runUntilDone(c, stop);
+  c.socket().expiresAfter(idle);
+  withStream(c, [&](auto& stream) { http::write(stream, request, writeError); });
+  if (!writeError) {
+    c.socket().expiresAfter(idle);
+    withStream(c, [&](auto& stream) { http::read_header(stream, c.buffer, parser, readError); });
+  }
   if (stop.stop_requested()) {
     out.status = errorStatus(Code::kCancelled, "stream stopped");
-  } else if (!written) {
+  } else if (writeError) {
     out.writeFailed = writeError != beast::error::timeout;
     out.status = streamError(writeError, idle, "writing the request");
   } else if (readError) {
@@ -561,11 +528,9 @@ StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request, const 
     return Status::ok();
   };
 
-  // From here a stop closes the socket at once, from the stopping thread,
-  // through the io_context (never touching the socket concurrently). Declared
-  // after `c`, so it is deregistered before the connection goes away.
-  std::stop_callback closeOnStop(
-      stop, [conn = c.get()] { asio::post(conn->ioc, [conn] { conn->tcpStream().close(); }); });
+  // From here a stop interrupts the wait at once, from the stopping thread.
+  // Declared after `c`, so it is deregistered before the connection goes.
+  InterruptOnStop interrupt(*c, stop);
   auto& body = parser->get().body();
   while (!parser->is_done()) {
     if (stop.stop_requested()) return cancelled();
@@ -581,13 +546,8 @@ StatusOr<HttpResponse> BeastTransport::stream(const HttpRequest& request, const 
     }
     body.size = room;
     boost::system::error_code ec;
-    c->tcpStream().expires_after(idle);  // the idle timeout: the longest quiet gap
-    withStream(*c, [&](auto& stream) {
-      http::async_read_some(stream, c->buffer, *parser,
-                            [&ec](const boost::system::error_code& e, size_t) { ec = e; });
-    });
-    c->ioc.restart();
-    c->ioc.run();
+    c->socket().expiresAfter(idle);  // the idle timeout: the longest quiet gap
+    withStream(*c, [&](auto& stream) { http::read_some(stream, c->buffer, *parser, ec); });
     if (stop.stop_requested()) return cancelled();
     const size_t got = room - body.size;
     if (ec == http::error::need_buffer) ec = {};  // the room is full; not an error
