@@ -56,8 +56,14 @@ class SigningKey {
   // Derives the public half and kid; checks the type is supported.
   static ctrl::StatusOr<SigningKey> fromPkey(std::shared_ptr<EVP_PKEY> key);
 
+  // Sets `ctx` up to sign with this key. False when OpenSSL refused.
+  bool initSigning(EVP_MD_CTX* ctx) const;
+
   std::shared_ptr<EVP_PKEY> key_;
   PublicKey public_;
+  // A context set up for signing with key_ once (null if that failed);
+  // sign() copies it, never changes it.
+  std::shared_ptr<EVP_MD_CTX> signTemplate_;
 };
 
 }  // namespace st

@@ -6,6 +6,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "token_test_util.h"
 
@@ -73,6 +75,42 @@ TEST_P(SigningKeyTest, PemRoundTripKeepsKeyAndKid) {
   auto again = loaded->toPem();
   ASSERT_TRUE(again.isOk());
   EXPECT_TRUE(*again == *pem);
+}
+
+// One key, and its copies, sign from several threads at once (workers
+// minting in parallel share the set-up signing context): every signature
+// verifies, and for Ed25519 equals the one signed alone (deterministic).
+TEST_P(SigningKeyTest, SigningFromManyThreadsAtOnceGivesValidSignatures) {
+  auto key = st::SigningKey::generate(GetParam());
+  ASSERT_TRUE(key.isOk());
+  const st::SigningKey copy = *key;
+  constexpr int kThreads = 8;
+  constexpr int kEach = 50;
+  std::vector<std::vector<std::string>> signatures(kThreads);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        const st::SigningKey& signer = t % 2 == 0 ? *key : copy;
+        for (int i = 0; i < kEach; ++i) {
+          auto signature = signer.sign("input-" + std::to_string(i));
+          signatures[t].push_back(signature.isOk() ? *signature : std::string());
+        }
+      });
+    }
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(signatures[t].size(), static_cast<size_t>(kEach));
+    for (int i = 0; i < kEach; ++i) {
+      const std::string input = "input-" + std::to_string(i);
+      EXPECT_TRUE(key->publicKey().verify(input, signatures[t][i]).isOk()) << t << "/" << i;
+      if (GetParam() == st::KeyAlgorithm::kEd25519) {
+        auto alone = key->sign(input);
+        ASSERT_TRUE(alone.isOk());
+        EXPECT_EQ(signatures[t][i], *alone) << t << "/" << i;
+      }
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, SigningKeyTest,
