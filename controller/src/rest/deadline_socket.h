@@ -9,8 +9,9 @@
 // deadline is a timer (timerfd_settime). strace at 2,000 tokens counted
 // 12 epoll_wait and 2.4 timerfd_settime calls per request. Here the socket
 // is non-blocking underneath and a read or write that would block waits in
-// one poll() on the socket and an interrupt eventfd, until the deadline:
-// a request is a send, a poll and a receive.
+// one poll() on the socket and an interrupt eventfd, until the deadline.
+// A read right after a write waits before it receives (the answer cannot
+// be there yet): a request is a send, a poll and a receive.
 //
 // Contract:
 // - read_some/write_some transfer at least one byte, or fail with
@@ -31,6 +32,7 @@
 #include <boost/system/system_error.hpp>
 #include <chrono>
 #include <cstddef>
+#include <utility>
 
 namespace ctrl::rest {
 
@@ -66,6 +68,9 @@ class DeadlineSocket {
 
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
+    // Right after a write the answer cannot be there yet: wait first rather
+    // than spend a receive on EAGAIN.
+    if (std::exchange(wrote_, false) && !waitFor(kReadable, ec)) return 0;
     for (;;) {
       const size_t n = socket_.read_some(buffers, ec);
       if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
@@ -83,6 +88,7 @@ class DeadlineSocket {
   size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
     for (;;) {
       const size_t n = socket_.write_some(buffers, ec);
+      wrote_ = !ec;
       if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
       if (!waitFor(kWritable, ec)) return 0;
     }
@@ -104,6 +110,7 @@ class DeadlineSocket {
   boost::asio::ip::tcp::socket socket_;
   int interruptFd_ = -1;  // an eventfd; readable once interrupt() was called
   Clock::time_point deadline_ = Clock::time_point::max();
+  bool wrote_ = false;  // the last operation was a write
 };
 
 }  // namespace ctrl::rest
