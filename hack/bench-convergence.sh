@@ -5,10 +5,15 @@
 #   floor:    build/bin/st-bench floor — exactly the operator's writes for a
 #             first mint (one Secret create, one status merge patch per token)
 #             from FLOOR_WRITERS threads, no watches, no signing;
+#   floor with the operator's watches: st-bench floor-watched — the same, with
+#             the two watches the operator keeps (its tokens, its Secrets)
+#             open and read all along: what the API server's watch fan-out
+#             alone costs the floor on the same cores;
 #   operator: the release build, defaults, --watch-namespace bench, started
 #             after the backlog exists.
 # Prints figures, never pass/fail:
-#   - seconds to all Active, for both, and the operator's ratio to the floor;
+#   - seconds to all Active, for each, and the operator's ratio to the floor
+#     (and to the floor with its watches);
 #   - start to the first token Active;
 #   - writes per token by verb and resource, counted by the API server;
 #   - Events written (at convergence, 20 s later, at the end) and their lag;
@@ -62,8 +67,8 @@ eval "$("$here/control-plane.sh" up --dir "$dir/plane" 2>/dev/null)"
 export KUBECONFIG
 "$kubectl" apply -f "$root/crds/" >/dev/null
 "$kubectl" wait --for=condition=Established --timeout=60s crd --all >/dev/null
-for ns in servicetoken-system floor bench; do "$kubectl" create namespace "$ns" >/dev/null; done
-for ns in floor bench; do
+for ns in servicetoken-system floor floorwatch bench; do "$kubectl" create namespace "$ns" >/dev/null; done
+for ns in floor floorwatch bench; do
   printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$ns" |
     "$kubectl" apply -f - >/dev/null
   "$stbench" create "$ns" "$n" 16 >/dev/null
@@ -102,6 +107,17 @@ snapshot "$dir/m1"
 floor_s=$(since "$floor_start" "$(last_active "$out/floor.csv")")
 echo "floor ($writers writers, no watches, no signing): all Active after $floor_s s"
 python3 "$here/bench_metrics.py" writes "$dir/m0" "$dir/m1" "$n" "    "
+
+# --- the floor with the operator's two watches
+observe floorwatch "$out/floor-watched.csv"
+fw_start=$(now)
+"$stbench" floor-watched floorwatch "$n" "$writers" >"$dir/floor-watched.log" ||
+  { cat "$dir/floor-watched.log" >&2; exit 1; }
+wait_observer
+fw_s=$(since "$fw_start" "$(last_active "$out/floor-watched.csv")")
+echo "floor with the operator's two watches open: all Active after $fw_s s," \
+  "$(awk -v a="$fw_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the floor" \
+  "($(grep -o '[0-9]* token and [0-9]* Secret watch events' "$dir/floor-watched.log" || echo '? events'))"
 
 # --- the operator
 port=$(free_port)
@@ -145,7 +161,8 @@ events_at_end=$(events_since "$dir/m2")
 op_cpu=$(cpu_s "$pid")
 op_s=$(since "$op_start" "$op_end")
 echo "operator (release build, defaults): all Active after $op_s s," \
-  "$(awk -v a="$op_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the floor"
+  "$(awk -v a="$op_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the floor," \
+  "$(awk -v a="$op_s" -v b="$fw_s" 'BEGIN { printf "%.2f", a / b }')x the floor with the watches"
 echo "  start to the first token Active: $(since "$op_start" "$(first_active "$out/operator.csv")") s"
 echo "  CPU: $op_cpu s (user+system) to convergence"
 # The Events still being written: until all N are, or none for 10 s.
@@ -237,6 +254,7 @@ echo "  RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s"
 
 # --- tokens Active over time
 awk -F, -v s="$floor_start" '{ print $1 - s }' "$out/floor.csv" | sort -n | awk '{ print $1, NR }' >"$out/floor.dat"
+awk -F, -v s="$fw_start" '{ print $1 - s }' "$out/floor-watched.csv" | sort -n | awk '{ print $1, NR }' >"$out/floor-watched.dat"
 awk -F, -v s="$op_start" '{ print $1 - s }' "$out/operator.csv" | sort -n | awk '{ print $1, NR }' >"$out/operator.dat"
 if command -v gnuplot >/dev/null; then
   gnuplot <<EOF
@@ -248,8 +266,9 @@ set ylabel "tokens Active"
 set key bottom right
 set grid
 plot "$out/floor.dat" with lines lw 2 title "floor ($writers writers)", \
+     "$out/floor-watched.dat" with lines lw 2 title "floor with the operator's two watches", \
      "$out/operator.dat" with lines lw 2 title "servicetoken-operator"
 EOF
   echo "plot: $out/convergence.png"
 fi
-echo "timelines: $out/floor.dat, $out/operator.dat"
+echo "timelines: $out/floor.dat, $out/floor-watched.dat, $out/operator.dat"

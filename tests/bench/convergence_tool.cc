@@ -1,4 +1,4 @@
-// st-bench: the client side of hack/bench-convergence.sh. Three commands, each
+// st-bench: the client side of hack/bench-convergence.sh. Four commands, each
 // against the cluster of $KUBECONFIG through the project's own client:
 //
 //   create  NS N WRITERS   creates ServiceTokens t00001..tN in NS (the backlog)
@@ -7,6 +7,12 @@
 //                          merge patch), from WRITERS threads, no watches, no
 //                          signing (the Secret carries a placeholder of a
 //                          token's length, never a token)
+//   floor-watched NS N WRITERS
+//                          the floor while two watches read what the operator
+//                          watches (the tokens of NS, and its token Secrets by
+//                          the operator's label selector), events decoded by
+//                          the client and dropped: what the API server's
+//                          watch fan-out alone costs the floor
 //   observe NS N CSV       LIST then WATCH the tokens of NS and append
 //                          "epoch-seconds,name" to CSV when each first shows
 //                          phase Active; prints "ready" once watching and
@@ -148,8 +154,9 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
     content.serviceUserUid = "bench-user-uid";
     content.revision = 1;
     content.specHash = std::string(16, 'a');
-    auto made =
-        client.create(ctrl::resources::secret(), ns, st::buildTokenSecret(content, nullptr));
+    // As the operator asks: only the answer's metadata (issuer.cc).
+    auto made = client.create(ctrl::resources::secret(), ns, st::buildTokenSecret(content, nullptr),
+                              {}, ctrl::metadataOnlyAnswer());
     if (!made.isOk()) {
       std::cerr << "st-bench: creating the Secret of " << t.meta.name << ": "
                 << made.status().toString() << "\n";
@@ -175,7 +182,7 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
     options.subresource = "status";
     auto patched =
         client.patch(st::serviceTokenResource(), ns, t.meta.name, ctrl::PatchType::kMerge,
-                     {{"status", st::encodeStatus(status)}}, options);
+                     {{"status", st::encodeStatus(status)}}, options, ctrl::metadataOnlyAnswer());
     if (!patched.isOk()) {
       std::cerr << "st-bench: patching the status of " << t.meta.name << ": "
                 << patched.status().toString() << "\n";
@@ -186,6 +193,55 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
   std::printf("floor: %d tokens, 2 writes each, %d writers: %.2f s (%d failed)\n", n, writers,
               epochSeconds() - start, failed);
   return failed == 0 ? 0 : 1;
+}
+
+// Watches `resource` in `ns` (from now) until `stop`, dropping every event;
+// resumes a watch the server ends. Counts the events in `events`.
+void drainWatch(ctrl::Client& client, const ctrl::Resource& resource, const std::string& ns,
+                const std::string& selector, std::atomic<long>& events, std::stop_token stop) {
+  std::string resourceVersion;
+  while (!stop.stop_requested()) {
+    ctrl::WatchOptions options;
+    options.resourceVersion = resourceVersion;
+    options.labelSelector = selector;
+    options.allowBookmarks = true;
+    options.timeoutSeconds = 600;
+    auto s = client.watch(
+        resource, ns, options,
+        [&](const ctrl::WatchEvent& e) {
+          if (e.type == ctrl::WatchEventType::kError) return false;
+          if (e.object != nullptr && e.object->contains("metadata")) {
+            resourceVersion = (*e.object)["metadata"].value("resourceVersion", resourceVersion);
+          }
+          if (e.type != ctrl::WatchEventType::kBookmark) ++events;
+          return !stop.stop_requested();
+        },
+        stop);
+    if (!s.isOk() && s.code() != ctrl::Code::kCancelled && !stop.stop_requested()) {
+      std::cerr << "st-bench: watch of " << resource.plural << " ended: " << s.toString() << "\n";
+      resourceVersion.clear();  // from now, again
+    }
+  }
+}
+
+// The floor with the operator's two watches open all along.
+int floorWatched(ctrl::Client& client, const std::string& ns, int n, int writers) {
+  std::atomic<long> tokenEvents{0}, secretEvents{0};
+  const std::string selector =
+      std::string(st::kManagedByLabel) + "=" + st::kManagedByValue + "," + st::kTokenLabel;
+  int result = 0;
+  {
+    std::jthread tokens([&](std::stop_token stop) {
+      drainWatch(client, st::serviceTokenResource(), ns, "", tokenEvents, stop);
+    });
+    std::jthread secrets([&](std::stop_token stop) {
+      drainWatch(client, ctrl::resources::secret(), ns, selector, secretEvents, stop);
+    });
+    result = floor(client, ns, n, writers);
+  }
+  std::printf("floor-watched: %ld token and %ld Secret watch events\n", tokenEvents.load(),
+              secretEvents.load());
+  return result;
 }
 
 bool isActive(const Json& object) {
@@ -247,7 +303,8 @@ int observe(ctrl::Client& client, const std::string& ns, int n, const std::strin
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::cerr << "usage: st-bench create|floor NAMESPACE N WRITERS | observe NAMESPACE N CSV\n";
+    std::cerr << "usage: st-bench create|floor|floor-watched NAMESPACE N WRITERS | observe "
+                 "NAMESPACE N CSV\n";
     return 2;
   }
   const std::string command = argv[1], ns = argv[2];
@@ -255,6 +312,7 @@ int main(int argc, char** argv) {
   auto client = makeBenchClient();
   if (command == "create") return create(*client, ns, n, std::atoi(argv[4]));
   if (command == "floor") return floor(*client, ns, n, std::atoi(argv[4]));
+  if (command == "floor-watched") return floorWatched(*client, ns, n, std::atoi(argv[4]));
   if (command == "observe") return observe(*client, ns, n, argv[4]);
   std::cerr << "st-bench: unknown command " << command << "\n";
   return 2;
