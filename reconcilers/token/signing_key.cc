@@ -187,10 +187,12 @@ StatusOr<std::string> SigningKey::sign(std::string_view signingInput) const {
   // A copy of the template skips the algorithm fetch and set-up of
   // EVP_DigestSignInit (a fifth of the signing cost at 10,000 mints).
   // Copying only reads the template, so threads may sign at once.
-  const bool copied = ctx && signTemplate_ && EVP_MD_CTX_copy_ex(ctx.get(), signTemplate_.get());
-  if (!ctx || (!copied && (ERR_clear_error(), !initSigning(ctx.get())))) {
-    return internal("cannot initialise signing");
+  bool ready = ctx && signTemplate_ && EVP_MD_CTX_copy_ex(ctx.get(), signTemplate_.get()) == 1;
+  if (ctx && !ready) {
+    ERR_clear_error();
+    ready = initSigning(ctx.get());
   }
+  if (!ready) return internal("cannot initialise signing");
   size_t length = 0;
   if (EVP_DigestSign(ctx.get(), nullptr, &length, ossl::bytes(signingInput), signingInput.size()) !=
       1) {

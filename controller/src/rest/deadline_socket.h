@@ -71,38 +71,42 @@ class DeadlineSocket {
     // Right after a write the answer cannot be there yet: wait first rather
     // than spend a receive on EAGAIN.
     if (std::exchange(wrote_, false) && !waitFor(kReadable, ec)) return 0;
-    for (;;) {
-      const size_t n = socket_.read_some(buffers, ec);
-      if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
-      if (!waitFor(kReadable, ec)) return 0;
-    }
+    return whenReady(kReadable, ec, [&] { return socket_.read_some(buffers, ec); });
   }
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers) {
     boost::system::error_code ec;
-    const size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return orThrow(read_some(buffers, ec), ec);
   }
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
-    for (;;) {
-      const size_t n = socket_.write_some(buffers, ec);
-      wrote_ = !ec;
-      if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
-      if (!waitFor(kWritable, ec)) return 0;
-    }
+    const size_t n = whenReady(kWritable, ec, [&] { return socket_.write_some(buffers, ec); });
+    wrote_ = !ec;
+    return n;
   }
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers) {
     boost::system::error_code ec;
-    const size_t n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return orThrow(write_some(buffers, ec), ec);
   }
 
  private:
   enum Direction { kReadable, kWritable };
+  // Runs `transfer` (a non-blocking read or write that sets `ec`) until it
+  // does not say it would block, waiting for `direction` in between.
+  template <class Transfer>
+  size_t whenReady(Direction direction, boost::system::error_code& ec, Transfer transfer) {
+    for (;;) {
+      const size_t n = transfer();
+      if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
+      if (!waitFor(direction, ec)) return 0;
+    }
+  }
+  // The throwing overloads Beast's stream concepts also ask for.
+  static size_t orThrow(size_t n, const boost::system::error_code& ec) {
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
   // Waits until the socket is ready for `direction`. False with `ec` set
   // when the deadline passed or interrupt() was called first.
   bool waitFor(Direction direction, boost::system::error_code& ec);
