@@ -24,6 +24,11 @@ inline constexpr const char* kApiVersion = "servicetoken.dev/v1alpha1";
 inline constexpr const char* kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr const char* kManagedByValue = "servicetoken-operator";
 inline constexpr const char* kTokenLabel = "servicetoken.dev/servicetoken";
+// The label selector of the token Secrets the operator watches: managed by
+// it and carrying the token label.
+inline std::string tokenSecretSelector() {
+  return std::string(kManagedByLabel) + "=" + kManagedByValue + "," + kTokenLabel;
+}
 inline constexpr const char* kRotateAnnotation = "servicetoken.dev/rotate";
 inline constexpr const char* kTokenIdAnnotation = "servicetoken.dev/token-id";
 inline constexpr const char* kTokenHashAnnotation = "servicetoken.dev/token-hash";

@@ -155,8 +155,7 @@ ctrl::StatusOr<std::unique_ptr<Operator>> Operator::create(const OperatorOptions
   ctrl::ReflectorOptions secretWatch;
   secretWatch.resource = ctrl::resources::secret();
   secretWatch.watchIdleTimeout = watchIdle;
-  secretWatch.labelSelector =
-      std::string(kManagedByLabel) + "=" + kManagedByValue + "," + kTokenLabel;
+  secretWatch.labelSelector = tokenSecretSelector();
   impl->secrets = std::make_shared<Informer<TokenSecret>>(
       client, client, secretWatch, options.watchNamespaces, decodeTokenSecret, clock);
   // Each cached object in one allocation of its bytes (api/pack.h): a

@@ -195,8 +195,10 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
   return failed == 0 ? 0 : 1;
 }
 
-// Watches `resource` in `ns` (from now) until `stop`, dropping every event;
-// resumes a watch the server ends. Counts the events in `events`.
+// Watches `resource` in `ns` until `stop`, dropping every event, and resumes
+// a watch the server ends. The first watch has no resourceVersion, so the
+// server sends every existing object first, as the operator's initial LIST
+// reads them. Counts the events in `events`.
 void drainWatch(ctrl::Client& client, const ctrl::Resource& resource, const std::string& ns,
                 const std::string& selector, std::atomic<long>& events, std::stop_token stop) {
   std::string resourceVersion;
@@ -209,7 +211,10 @@ void drainWatch(ctrl::Client& client, const ctrl::Resource& resource, const std:
     auto s = client.watch(
         resource, ns, options,
         [&](const ctrl::WatchEvent& e) {
-          if (e.type == ctrl::WatchEventType::kError) return false;
+          if (e.type == ctrl::WatchEventType::kError) {
+            resourceVersion.clear();  // e.g. 410 Gone: start over
+            return false;
+          }
           if (e.object != nullptr && e.object->contains("metadata")) {
             resourceVersion = (*e.object)["metadata"].value("resourceVersion", resourceVersion);
           }
@@ -227,8 +232,7 @@ void drainWatch(ctrl::Client& client, const ctrl::Resource& resource, const std:
 // The floor with the operator's two watches open all along.
 int floorWatched(ctrl::Client& client, const std::string& ns, int n, int writers) {
   std::atomic<long> tokenEvents{0}, secretEvents{0};
-  const std::string selector =
-      std::string(st::kManagedByLabel) + "=" + st::kManagedByValue + "," + st::kTokenLabel;
+  const std::string selector = st::tokenSecretSelector();
   int result = 0;
   {
     std::jthread tokens([&](std::stop_token stop) {
