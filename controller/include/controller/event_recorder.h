@@ -128,6 +128,9 @@ class AsyncEventRecorder final : public EventRecorder, public Runnable {
   uint64_t processed() const;
   // Times the sender held queued events back because holdWhile said so.
   uint64_t holds() const;
+  // The most series remembered at once so far, counted after each batch is
+  // folded: at most maxSeries, also when a stop sends a full queue.
+  uint64_t peakSeries() const;
 
  private:
   class Impl;

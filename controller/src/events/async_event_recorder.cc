@@ -94,6 +94,14 @@ class AsyncEventRecorder::Impl {
 
   const PackDictionary& words() const { return words_; }
 
+  // Drops what is queued (closed: nothing more comes), counting it.
+  void dropQueued() {
+    std::lock_guard lock(mu_);
+    dropped_.fetch_add(queue_.size());
+    droppedMetric_.Increment(static_cast<double>(queue_.size()));
+    queue_.clear();
+  }
+
   void enqueue(Pending pending) {
     {
       std::lock_guard lock(mu_);
@@ -117,6 +125,7 @@ class AsyncEventRecorder::Impl {
   uint64_t dropped() const { return dropped_.load(); }
   uint64_t failed() const { return failed_.load(); }
   uint64_t processed() const { return processed_.load(); }
+  uint64_t peakSeries() const { return peakSeries_.load(); }
   uint64_t holds() const { return holds_.load(); }
 
  private:
@@ -163,6 +172,7 @@ class AsyncEventRecorder::Impl {
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> processed_{0};
+  std::atomic<uint64_t> peakSeries_{0};
   std::atomic<uint64_t> holds_{0};
 
   // Keyed by seriesHash; equal hashes are told apart by their fields.
@@ -189,23 +199,27 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
   const size_t maxBatch = std::max<size_t>(options_.maxSeries / 2, 1);
   std::deque<Pending> batch;
   std::vector<Series*> due;
-  bool stopping = false;
+  bool stopping = false;  // the last batch: stop was requested and it empties the queue
   while (!stopping) {
+    bool stopRequested = false;
     {
       std::unique_lock lock(mu_);
       clock_.waitUntil(lock, cv_, nextWake(),
                        [&] { return !queue_.empty() || stop.stop_requested(); });
       holdBack(lock, stop);
-      stopping = stop.stop_requested();
-      closed_ = stopping;
-      // The last batch is all that is queued (bounded by the capacity).
-      if (stopping || queue_.size() <= maxBatch) {
+      stopRequested = stop.stop_requested();
+      closed_ = stopRequested;
+      if (queue_.size() <= maxBatch) {
         batch.swap(queue_);  // batch was empty
       } else {
         const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(maxBatch);
         batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
         queue_.erase(queue_.begin(), end);
       }
+      // On stop, what is queued still goes out (bounded by the capacity),
+      // a batch at a time like any other: a batch larger than the series
+      // cache would leave fold() nothing to evict but series of its own.
+      stopping = stopRequested && queue_.empty();
     }
     for (Pending& pending : batch) {
       if (Series* s = fold(std::move(pending)); s != nullptr) {
@@ -213,8 +227,9 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
         due.push_back(s);
       }
     }
+    if (series_.size() > peakSeries_.load()) peakSeries_.store(series_.size());
     const uint64_t failedBefore = failed_.load();
-    send(due, stopping);
+    send(due, stopRequested);
     processed_.fetch_add(batch.size());
     // Series whose create failed are forgotten (the next occurrence tries
     // again). Every series not yet created was due in this batch.
@@ -225,10 +240,14 @@ Status AsyncEventRecorder::Impl::run(const std::stop_token& stop) {
     const bool failedNow = failed_.load() != failedBefore;
     batch.clear();
     due.clear();
-    // On stop, the last batch is still sent (it is bounded by the queue
-    // capacity), but after a failure no series is flushed: the API is likely
-    // unreachable, and shutdown must not wait out one timeout per series.
-    if (!stopping || !failedNow) maintain(stopping, stopping);
+    // On stop, what is queued is still sent, but after a failure nothing
+    // more is: the API is likely unreachable, and shutdown must not wait out
+    // one timeout per event or series. What is left queued is dropped.
+    if (stopRequested && failedNow) {
+      dropQueued();
+      break;
+    }
+    if (!stopRequested || stopping) maintain(stopping, stopping);
   }
   return Status::ok();
 }
@@ -440,6 +459,7 @@ Status AsyncEventRecorder::start(std::stop_token stop) { return impl_->run(stop)
 uint64_t AsyncEventRecorder::dropped() const { return impl_->dropped(); }
 uint64_t AsyncEventRecorder::failed() const { return impl_->failed(); }
 uint64_t AsyncEventRecorder::processed() const { return impl_->processed(); }
+uint64_t AsyncEventRecorder::peakSeries() const { return impl_->peakSeries(); }
 uint64_t AsyncEventRecorder::holds() const { return impl_->holds(); }
 
 }  // namespace ctrl

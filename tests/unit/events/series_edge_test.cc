@@ -147,22 +147,49 @@ TEST_F(RecorderTest, ABurstIsSentInBatchesOfAtMostHalfTheSeriesCache) {
   EXPECT_EQ(recorder_->dropped(), 0u);
 }
 
-// On stop the last batch is everything still queued, however many batches
-// it would have taken while running.
-TEST_F(RecorderTest, StopSendsEverythingStillQueuedNotOneBatch) {
+// On stop everything still queued is sent, however many batches it takes,
+// in batches like any other: one batch of the whole queue would leave the
+// series cache nothing to evict but series of that batch (each new series
+// then scanned the whole cache: 10,000 events queued at a stop took 30
+// million steps).
+TEST_F(RecorderTest, StopSendsEverythingStillQueuedInBatches) {
   auto o = options();
   o.maxSeries = 4;  // batches of 2
   o.holdWhile = [] { return true; };
   o.maxHold = std::chrono::hours(1);  // held until stop
   makeRecorder(o);
-  for (const char* name : {"a", "b", "c", "d", "e"}) recordIssued(name);
+  for (const char* name : {"a", "b", "c", "d", "e", "f", "g", "h", "i"}) recordIssued(name);
   startSender();
   ASSERT_TRUE(eventually([&] { return recorder_->holds() >= 1; }));
   EXPECT_TRUE(client_.objects(ctrl::resources::event(), "team-a").empty());
   EXPECT_TRUE(stop().isOk());
-  EXPECT_EQ(events("team-a").size(), 5u);
-  EXPECT_EQ(recorder_->processed(), 5u);
+  EXPECT_EQ(events("team-a").size(), 9u);
+  EXPECT_EQ(recorder_->processed(), 9u);
   EXPECT_EQ(recorder_->dropped(), 0u);
+  EXPECT_EQ(recorder_->peakSeries(), 4u);
+}
+
+// A failure while a stop sends the queue ends the sending: the rest of its
+// batch and everything still queued are dropped and counted, not written
+// one timeout at a time.
+TEST_F(RecorderTest, AFailureWhileStoppingDropsWhatIsStillQueued) {
+  auto o = options();
+  o.maxSeries = 4;  // batches of 2
+  o.senders = 1;    // one write at a time: the second sees the first fail
+  o.holdWhile = [] { return true; };
+  o.maxHold = std::chrono::hours(1);  // held until stop
+  makeRecorder(o);
+  client_.setInterceptor([](std::string_view, const ctrl::Resource&, std::string_view) {
+    return ctrl::Status(ctrl::Code::kUnavailable, "the API is gone");
+  });
+  for (const char* name : {"a", "b", "c", "d", "e"}) recordIssued(name);
+  startSender();
+  ASSERT_TRUE(eventually([&] { return recorder_->holds() >= 1; }));
+  EXPECT_TRUE(stop().isOk());
+  EXPECT_EQ(recorder_->failed(), 1u);   // a
+  EXPECT_EQ(recorder_->dropped(), 4u);  // b, in a's batch; c, d and e, still queued
+  EXPECT_EQ(client_.calls("create"), 1);
+  EXPECT_TRUE(events("team-a").empty());
 }
 
 TEST(RecorderOptionsTest, RejectsMissingReportingFields) {
