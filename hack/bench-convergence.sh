@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Convergence benchmark (docs/performance.md): a backlog of N new ServiceTokens
 # on a fresh local control plane, worked off first by the floor and then by the
-# operator, in the same run on the same plane, each in its own namespace.
+# operator, in the same run on the same plane, each in its own namespace. Each
+# phase starts from the same plane: its backlog is created just before it,
+# and the objects of the phase before are deleted first, so no phase works on
+# a plane that holds another's tokens and Secrets.
 #   floor:    build/bin/st-bench floor — exactly the operator's writes for a
 #             first mint (one Secret create, one status merge patch per token)
 #             from FLOOR_WRITERS threads, no watches, no signing;
@@ -68,11 +71,26 @@ export KUBECONFIG
 "$kubectl" apply -f "$root/crds/" >/dev/null
 "$kubectl" wait --for=condition=Established --timeout=60s crd --all >/dev/null
 for ns in servicetoken-system floor floorwatch bench; do "$kubectl" create namespace "$ns" >/dev/null; done
-for ns in floor floorwatch bench; do
-  printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$ns" |
+# backlog NS: a ServiceUser and N new ServiceTokens in NS.
+backlog() {
+  printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$1" |
     "$kubectl" apply -f - >/dev/null
-  "$stbench" create "$ns" "$n" 16 >/dev/null
-done
+  "$stbench" create "$1" "$n" 16 >/dev/null
+}
+# clear NS: deletes the ServiceTokens, ServiceUsers and Secrets in NS (one
+# deletecollection each) and waits until the API server lists none.
+clear_namespace() {
+  local r
+  for r in /apis/servicetoken.dev/v1alpha1/namespaces/$1/servicetokens \
+      /apis/servicetoken.dev/v1alpha1/namespaces/$1/serviceusers /api/v1/namespaces/$1/secrets; do
+    "$kubectl" delete --raw "$r" >/dev/null
+  done
+  local deadline=$((SECONDS + 300))
+  until [ -z "$("$kubectl" get servicetokens,secrets -n "$1" -o name --chunk-size 10 2>/dev/null | head -1)" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "bench: namespace $1 not cleared in time" >&2; exit 1; }
+    sleep 0.5
+  done
+}
 
 # observe NS CSV: starts the observer, waits until it watches; sets $obs.
 observe() {
@@ -98,6 +116,7 @@ first_active() { sort -t, -k1,1n "$1" | head -1 | cut -d, -f1; }
 echo "convergence of $n new ServiceTokens ($(nproc) cores, Kubernetes $("$kubectl" version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')):"
 
 # --- the floor
+backlog floor
 snapshot "$dir/m0"
 observe floor "$out/floor.csv"
 floor_start=$(now)
@@ -109,6 +128,8 @@ echo "floor ($writers writers, no watches, no signing): all Active after $floor_
 python3 "$here/bench_metrics.py" writes "$dir/m0" "$dir/m1" "$n" "    "
 
 # --- the floor with the operator's two watches
+clear_namespace floor
+backlog floorwatch
 observe floorwatch "$out/floor-watched.csv"
 fw_start=$(now)
 "$stbench" floor-watched floorwatch "$n" "$writers" >"$dir/floor-watched.log" ||
@@ -120,6 +141,8 @@ echo "floor with the operator's two watches open: all Active after $fw_s s," \
   "($(grep -o '[0-9]* token and [0-9]* Secret watch events' "$dir/floor-watched.log" || echo '? events'))"
 
 # --- the operator
+clear_namespace floorwatch
+backlog bench
 port=$(free_port)
 # Starts the operator in the background; sets $pid (no subshell, so this
 # script stays its parent and can wait for it).
