@@ -5,6 +5,8 @@
 # phase starts from the same plane: its backlog is created just before it,
 # and the objects of the phase before are deleted first, so no phase works on
 # a plane that holds another's tokens and Secrets.
+#   warm-up:  one floor first, not compared: a new plane's first phase runs
+#             faster than any later one;
 #   floor:    build/bin/st-bench floor — exactly the operator's writes for a
 #             first mint (one Secret create, one status merge patch per token)
 #             from FLOOR_WRITERS threads, no watches, no signing;
@@ -13,7 +15,10 @@
 #             open and read all along: what the API server's watch fan-out
 #             alone costs the floor on the same cores;
 #   operator: the release build, defaults, --watch-namespace bench, started
-#             after the backlog exists.
+#             after the backlog exists;
+#   floor again: the floor once more after the operator, since a plane runs
+#             slower as its history grows: the operator is set against the
+#             mean of the two floors too.
 # Prints figures, never pass/fail:
 #   - seconds to all Active, for each, and the operator's ratio to the floor
 #     (and to the floor with its watches);
@@ -70,7 +75,7 @@ eval "$("$here/control-plane.sh" up --dir "$dir/plane" 2>/dev/null)"
 export KUBECONFIG
 "$kubectl" apply -f "$root/crds/" >/dev/null
 "$kubectl" wait --for=condition=Established --timeout=60s crd --all >/dev/null
-for ns in servicetoken-system floor floorwatch bench; do "$kubectl" create namespace "$ns" >/dev/null; done
+for ns in servicetoken-system warmup floor floorwatch bench floor-again; do "$kubectl" create namespace "$ns" >/dev/null; done
 # backlog NS: a ServiceUser and N new ServiceTokens in NS.
 backlog() {
   printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$1" |
@@ -114,6 +119,21 @@ last_active() { sort -t, -k1,1n "$1" | tail -1 | cut -d, -f1; }
 first_active() { sort -t, -k1,1n "$1" | head -1 | cut -d, -f1; }
 
 echo "convergence of $n new ServiceTokens ($(nproc) cores, Kubernetes $("$kubectl" version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')):"
+# CPU-seconds depend on the machine's cores as much as on the operator: the
+# speed of one core, measured the same way on every machine, lets runs on
+# different machines be compared (docs/performance.md).
+echo "  this machine: $(openssl speed -seconds 2 ed25519 2>/dev/null | awk '/Ed25519/ { print $(NF-1) }')" \
+  "Ed25519 signatures per second on one core (openssl speed), load average $(cut -d' ' -f1 /proc/loadavg)"
+
+# --- a warm-up floor, not compared: on a new plane the first phase ran
+# faster than every later one (34.4 s, then 40-41 s for the floor with
+# watches and for a floor without them after the operator), so every
+# measured phase runs on a plane that has already worked off a backlog.
+backlog warmup
+warm_start=$(now)
+"$stbench" floor warmup "$n" "$writers" >"$dir/warmup.log" || { cat "$dir/warmup.log" >&2; exit 1; }
+echo "warm-up floor (not compared): its writes took $(since "$warm_start") s"
+clear_namespace warmup
 
 # --- the floor
 backlog floor
@@ -213,6 +233,22 @@ echo "  steady RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s in all"
 echo "  peak RSS over the whole run (with the quiet period): $(awk '{printf "%.1f", $1/1024}' "$dir/peak") MiB"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
+# --- the floor again: the same plane runs slower as its history grows (a
+# floor at the end of a run of floors took 1.27x the first), so the floor is
+# measured after the operator too, and the operator is set against both.
+backlog floor-again  # the operator's namespace stays: the restart and the storm need it
+observe floor-again "$out/floor-again.csv"
+again_start=$(now)
+"$stbench" floor floor-again "$n" "$writers" >"$dir/floor-again.log" ||
+  { cat "$dir/floor-again.log" >&2; exit 1; }
+wait_observer
+again_s=$(since "$again_start" "$(last_active "$out/floor-again.csv")")
+mean_s=$(awk -v a="$floor_s" -v b="$again_s" 'BEGIN { printf "%.1f", (a + b) / 2 }')
+echo "floor again, after the operator: all Active after $again_s s" \
+  "($(awk -v a="$again_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the first floor);" \
+  "the operator took $(awk -v a="$op_s" -v b="$mean_s" 'BEGIN { printf "%.2f", a / b }')x" \
+  "the mean of the two floors ($mean_s s)"
+
 # --- a restart over the converged state
 snapshot "$dir/m5"
 restart_start=$(now)
@@ -279,6 +315,7 @@ echo "  RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s"
 awk -F, -v s="$floor_start" '{ print $1 - s }' "$out/floor.csv" | sort -n | awk '{ print $1, NR }' >"$out/floor.dat"
 awk -F, -v s="$fw_start" '{ print $1 - s }' "$out/floor-watched.csv" | sort -n | awk '{ print $1, NR }' >"$out/floor-watched.dat"
 awk -F, -v s="$op_start" '{ print $1 - s }' "$out/operator.csv" | sort -n | awk '{ print $1, NR }' >"$out/operator.dat"
+awk -F, -v s="$again_start" '{ print $1 - s }' "$out/floor-again.csv" | sort -n | awk '{ print $1, NR }' >"$out/floor-again.dat"
 if command -v gnuplot >/dev/null; then
   gnuplot <<EOF
 set terminal pngcairo size 800,450
@@ -290,8 +327,9 @@ set key bottom right
 set grid
 plot "$out/floor.dat" with lines lw 2 title "floor ($writers writers)", \
      "$out/floor-watched.dat" with lines lw 2 title "floor with the operator's two watches", \
-     "$out/operator.dat" with lines lw 2 title "servicetoken-operator"
+     "$out/operator.dat" with lines lw 2 title "servicetoken-operator", \
+     "$out/floor-again.dat" with lines lw 1 dt 2 title "floor again, after the operator"
 EOF
   echo "plot: $out/convergence.png"
 fi
-echo "timelines: $out/floor.dat, $out/floor-watched.dat, $out/operator.dat"
+echo "timelines: $out/floor.dat, $out/floor-watched.dat, $out/operator.dat, $out/floor-again.dat"
