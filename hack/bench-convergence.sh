@@ -2,9 +2,10 @@
 # Convergence benchmark (docs/performance.md): a backlog of N new ServiceTokens
 # on a fresh local control plane, worked off first by the floor and then by the
 # operator, in the same run on the same plane, each in its own namespace. Each
-# phase starts from the same plane: its backlog is created just before it,
-# and the objects of the phase before are deleted first, so no phase works on
-# a plane that holds another's tokens and Secrets.
+# phase's backlog is created just before it, and the objects of the phase
+# before are deleted first, so no phase works beside another's tokens and
+# Secrets (but the floor again, after the operator, whose namespace the
+# restart and the storm still need).
 #   warm-up:  one floor first, not compared: a new plane's first phase runs
 #             faster than any later one;
 #   floor:    build/bin/st-bench floor — exactly the operator's writes for a
@@ -20,8 +21,8 @@
 #             slower as its history grows: the operator is set against the
 #             mean of the two floors too.
 # Prints figures, never pass/fail:
-#   - seconds to all Active, for each, and the operator's ratio to the floor
-#     (and to the floor with its watches);
+#   - seconds to all Active, for each, and the operator's ratio to the floor,
+#     to the floor with its watches, and to the mean of the two floors;
 #   - start to the first token Active;
 #   - writes per token by verb and resource, counted by the API server;
 #   - Events written (at convergence, 20 s later, at the end) and their lag;
