@@ -14,13 +14,13 @@ set -euo pipefail
 
 runtime=(
   libc6 libgcc-s1 ca-certificates libcpprest2.10 libyaml-cpp0.7 libspdlog1.10 libfmt9 libssl3
-  libprometheus-cpp-core1.0 libbrotli1 libstdc++6 zlib1g
+  libprometheus-cpp-core1.0 libsimdjson14 libbrotli1 libstdc++6 zlib1g
 )
 build=(
   build-essential cmake ninja-build pkg-config git
   libcpprest-dev libboost-system-dev libssl-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev prometheus-cpp-dev libcli11-dev
+  nlohmann-json3-dev libsimdjson-dev prometheus-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
 )
 # No Go: hack/build-binaries.sh fetches its own pinned toolchain (curl, unzip).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -42,6 +43,18 @@ struct ApiJsonOptions {
 // same messages; the limits apply to `text` as received.
 StatusOr<Json> parseApiJson(std::string_view text, const JsonLimits& limits = {},
                             const ApiJsonOptions& options = {});
+
+namespace detail {
+// parseApiJson() by nlohmann's parser alone: what parseApiJson() falls back
+// to for every document its fast path does not take (anything it refuses,
+// numbers it cannot hold), and the reference the tests and the fuzz target
+// hold it to. Same contract.
+StatusOr<Json> parseApiJsonReference(std::string_view text, const JsonLimits& limits = {},
+                                     const ApiJsonOptions& options = {});
+// How many times parseApiJson() has fallen back to the reference, in this
+// process: for tests that the fast path is taken.
+uint64_t apiJsonFallbacks();
+}  // namespace detail
 
 // The size and depth checks of parseJson() on their own (linear, no
 // allocation). Errors: InvalidArgument, as parseJson().

@@ -1,5 +1,5 @@
-// parseApiJson: nlohmann's own parser (so validation is exactly parseJson's)
-// driving a tree builder that skips metadata.managedFields and, when asked,
+// detail::parseApiJsonReference: nlohmann's own parser (so validation is
+// exactly parseJson's) driving a tree builder that skips metadata.managedFields and, when asked,
 // every member of the root object but apiVersion, kind and metadata. Every
 // object the API server sends carries managedFields: server-side apply's
 // bookkeeping, about 45% of a ServiceToken's bytes and 30% of a token
@@ -141,8 +141,10 @@ class ApiTreeBuilder {
 
 }  // namespace
 
-StatusOr<Json> parseApiJson(std::string_view text, const JsonLimits& limits,
-                            const ApiJsonOptions& options) {
+namespace detail {
+
+StatusOr<Json> parseApiJsonReference(std::string_view text, const JsonLimits& limits,
+                                     const ApiJsonOptions& options) {
   if (Status s = checkJsonLimits(text, limits); !s.isOk()) return s;
   ApiTreeBuilder builder(options);
   if (!Json::sax_parse(text.begin(), text.end(), &builder)) {
@@ -152,4 +154,5 @@ StatusOr<Json> parseApiJson(std::string_view text, const JsonLimits& limits,
   return std::move(builder.root());
 }
 
+}  // namespace detail
 }  // namespace ctrl
