@@ -35,11 +35,17 @@
 #     tokens minted together, then the operator restarted with its wall
 #     clock past all of them (the hidden --clock-skew, for benchmarks only)
 #     and a client-side limit of STORM_QPS: time to renew all N, writes per
-#     token, and the highest request rate the API server saw.
+#     token, and the highest request rate the API server saw;
+#   - alternating rounds, last: ROUNDS times the operator (a new backlog, a
+#     new process) and then the floor, after one more floor first, so each
+#     operator run has a floor right before and right after it on the same
+#     plane: its ratio to the mean of those two neighbours, its CPU, and the
+#     ratios' range. The plane's drift between neighbours is small, so these
+#     ratios say more about the operator than the single one above.
 # Usage: hack/bench-convergence.sh [N]   (default 1000)
 # Environment: OPERATOR, ST_BENCH (the binaries), FLOOR_WRITERS (16),
-#   QUIET_SECONDS (30), STORM_QPS (200), BENCH_OUT (where the timelines and
-#   the plot are kept).
+#   QUIET_SECONDS (30), STORM_QPS (200), ROUNDS (3; 0 leaves them out),
+#   BENCH_OUT (where the timelines and the plot are kept).
 set -euo pipefail
 n=${1:-1000}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,6 +55,7 @@ stbench=${ST_BENCH:-$(dirname "$operator")/st-bench}
 writers=${FLOOR_WRITERS:-16}
 quiet=${QUIET_SECONDS:-30}
 storm_qps=${STORM_QPS:-200}
+rounds=${ROUNDS:-3}
 for b in "$operator" "$stbench"; do
   [ -x "$b" ] || { echo "bench: $b missing: build first (make build)" >&2; exit 1; }
 done
@@ -165,14 +172,15 @@ echo "floor with the operator's two watches open: all Active after $fw_s s," \
 clear_namespace floorwatch
 backlog bench
 port=$(free_port)
-# Starts the operator in the background; sets $pid (no subshell, so this
-# script stays its parent and can wait for it).
+# Starts the operator in the background over namespace $watch_ns; sets $pid
+# (no subshell, so this script stays its parent and can wait for it).
+watch_ns=bench
 start_operator() {
   local log=$1
   shift
   # Plain HTTP on loopback: the benchmark reads /metrics with curl, without a token.
   "$operator" --kubeconfig "$KUBECONFIG" --namespace servicetoken-system --log-level error \
-    --watch-namespace bench \
+    --watch-namespace "$watch_ns" \
     --metrics-bind-address "127.0.0.1:$port" --metrics-secure=false \
     --health-probe-bind-address 0 "$@" >"$log" 2>&1 &
   pid=$!
@@ -311,6 +319,53 @@ sleep 5
 snapshot "$dir/m8"
 python3 "$here/bench_metrics.py" writes "$dir/m7" "$dir/m8" "$n" "    "
 echo "  RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s"
+
+# --- alternating rounds: floor, then ROUNDS times operator and floor, each
+# phase in a namespace of its own with the one before cleared; every
+# operator run is set against the floors right before and after it.
+kill "$pid"; wait "$pid" 2>/dev/null || true
+clear_namespace bench
+clear_namespace floor-again
+# floor_round NS: one floor over a new backlog in NS; prints its seconds.
+floor_round() {
+  "$kubectl" create namespace "$1" >/dev/null
+  backlog "$1"
+  observe "$1" "$dir/$1.csv"
+  local start
+  start=$(now)
+  "$stbench" floor "$1" "$n" "$writers" >"$dir/$1.log" || { cat "$dir/$1.log" >&2; exit 1; }
+  wait_observer
+  since "$start" "$(last_active "$dir/$1.csv")"
+}
+if [ "$rounds" -gt 0 ]; then
+  echo "alternating rounds (floor, then operator and floor $rounds times, on this plane):"
+  before_s=$(floor_round round-floor-0)
+  echo "  floor: $before_s s"
+  clear_namespace round-floor-0
+  ratios=()
+  for r in $(seq 1 "$rounds"); do
+    watch_ns=round-operator-$r
+    "$kubectl" create namespace "$watch_ns" >/dev/null
+    backlog "$watch_ns"
+    observe "$watch_ns" "$dir/$watch_ns.csv"
+    start=$(now)
+    start_operator "$dir/$watch_ns.log"
+    wait_observer
+    round_s=$(since "$start" "$(last_active "$dir/$watch_ns.csv")")
+    round_cpu=$(cpu_s "$pid")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    clear_namespace "$watch_ns"
+    after_s=$(floor_round "round-floor-$r")
+    clear_namespace "round-floor-$r"
+    ratio=$(awk -v o="$round_s" -v a="$before_s" -v b="$after_s" 'BEGIN { printf "%.2f", 2 * o / (a + b) }')
+    ratios+=("$ratio")
+    echo "  operator: $round_s s, CPU $round_cpu s; floor: $after_s s;" \
+      "the operator ${ratio}x the mean of the floors before and after it"
+    before_s=$after_s
+  done
+  echo "  the operator against its neighbouring floors: $(printf '%s\n' "${ratios[@]}" | sort -n |
+    awk '{ v[NR] = $1; s += $1 } END { printf "%.2fx to %.2fx, mean %.2fx over %d rounds", v[1], v[NR], s / NR, NR }')"
+fi
 
 # --- tokens Active over time
 awk -F, -v s="$floor_start" '{ print $1 - s }' "$out/floor.csv" | sort -n | awk '{ print $1, NR }' >"$out/floor.dat"
