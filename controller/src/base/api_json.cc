@@ -9,15 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "base/api_json_cut.h"
 #include "controller/json.h"
 
 namespace ctrl {
 namespace {
-
-constexpr std::string_view kApiVersion = "apiVersion";
-constexpr std::string_view kKind = "kind";
-constexpr std::string_view kManagedFields = "managedFields";
-constexpr std::string_view kMetadata = "metadata";
 
 // The SAX interface nlohmann's parser calls (static dispatch: a template
 // parameter, no virtual calls).
@@ -72,10 +68,8 @@ class ApiTreeBuilder {
 
   // Whether the value of member `k` of the innermost open object is left out.
   bool skips(const string_t& k) const {
-    if (options_.dropManagedFields && stack_.back().metadata && k == kManagedFields) return true;
     // One open container, and key() is called: the root, an object.
-    return options_.metadataOnly && stack_.size() == 1 && k != kApiVersion && k != kKind &&
-           k != kMetadata;
+    return detail::leavesOut(options_, k, stack_.size() == 1, stack_.back().metadata);
   }
 
   // Where the next value goes; null while skipping.
@@ -90,7 +84,7 @@ class ApiTreeBuilder {
       parent.get_ref<Json::array_t&>().push_back(std::move(v));
       return &parent.get_ref<Json::array_t&>().back();
     }
-    isMetadata = pendingKey_ == kMetadata;
+    isMetadata = pendingKey_ == detail::kMetadataKey;
     Json& slot = parent.get_ref<Json::object_t&>()[std::move(pendingKey_)];
     pendingKey_.clear();
     slot = std::move(v);

@@ -22,24 +22,21 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "base/api_json_cut.h"
 #include "controller/json.h"
 
 namespace ctrl {
 namespace {
 
-constexpr std::string_view kApiVersion = "apiVersion";
-constexpr std::string_view kKind = "kind";
-constexpr std::string_view kManagedFields = "managedFields";
-constexpr std::string_view kMetadata = "metadata";
-
-// Documents up to this size reuse a parser per thread (its buffers grow to
-// the largest it has seen, so this bounds what each thread keeps); a larger
+// Documents up to this size reuse a parser from a pool (its buffers grow to
+// the largest it has seen, so this bounds what each one keeps); a larger
 // one (a list page) gets a parser of its own, freed with it.
 constexpr size_t kReusedParserBytes = 16 << 10;
 
@@ -69,7 +66,7 @@ class TreeBuilder {
           // A repeated key: the last value wins, as in the reference.
           Json& slot = members[std::string(field.key)];
           if (!build(field.value, slot, depth + 1,
-                     field.key == kMetadata && field.value.is_object())) {
+                     field.key == detail::kMetadataKey && field.value.is_object())) {
             return false;
           }
         }
@@ -130,9 +127,7 @@ class TreeBuilder {
  private:
   // Whether member `key` of an object at `depth` (0: the root) is left out.
   bool skips(std::string_view key, int depth, bool metadata) const {
-    if (options_.dropManagedFields && metadata && key == kManagedFields) return true;
-    return options_.metadataOnly && depth == 0 && key != kApiVersion && key != kKind &&
-           key != kMetadata;
+    return detail::leavesOut(options_, key, depth == 0, metadata);
   }
 
   const ApiJsonOptions& options_;
@@ -161,6 +156,40 @@ std::optional<Json> fastParse(simdjson::dom::parser& parser, std::string_view te
   return out;
 }
 
+// The parsers for small documents, shared by every thread: as many as have
+// parsed at the same time, each kept for the next. (A parser per thread
+// would keep one for every thread that ever parsed: the operator has
+// dozens, each parser some tens of KiB.)
+class ParserPool {
+ public:
+  // A parser to use and give back with give().
+  std::unique_ptr<simdjson::dom::parser> take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto parser = std::move(idle_.back());
+        idle_.pop_back();
+        return parser;
+      }
+    }
+    return std::make_unique<simdjson::dom::parser>(kReusedParserBytes);
+  }
+  void give(std::unique_ptr<simdjson::dom::parser> parser) {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(parser));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<simdjson::dom::parser>> idle_;
+};
+
+// Never destroyed: a thread may still parse while the process exits.
+ParserPool& parserPool() {
+  static auto* pool = new ParserPool();
+  return *pool;
+}
+
 std::atomic<uint64_t> fallbacks{0};
 
 StatusOr<Json> fallBack(std::string_view text, const JsonLimits& limits,
@@ -180,8 +209,9 @@ StatusOr<Json> parseApiJson(std::string_view text, const JsonLimits& limits,
   }
   std::optional<Json> fast;
   if (text.size() <= kReusedParserBytes) {
-    thread_local simdjson::dom::parser reused(kReusedParserBytes);
-    fast = fastParse(reused, text, limits, options);
+    auto reused = parserPool().take();
+    fast = fastParse(*reused, text, limits, options);
+    parserPool().give(std::move(reused));
   } else {
     simdjson::dom::parser own(text.size());
     fast = fastParse(own, text, limits, options);
