@@ -324,8 +324,6 @@ echo "  RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s"
 # phase in a namespace of its own with the one before cleared; every
 # operator run is set against the floors right before and after it.
 kill "$pid"; wait "$pid" 2>/dev/null || true
-clear_namespace bench
-clear_namespace floor-again
 # floor_round NS: one floor over a new backlog in NS; prints its seconds.
 floor_round() {
   "$kubectl" create namespace "$1" >/dev/null
@@ -338,6 +336,8 @@ floor_round() {
   since "$start" "$(last_active "$dir/$1.csv")"
 }
 if [ "$rounds" -gt 0 ]; then
+  clear_namespace bench
+  clear_namespace floor-again
   echo "alternating rounds (floor, then operator and floor $rounds times, on this plane):"
   before_s=$(floor_round round-floor-0)
   echo "  floor: $before_s s"
