@@ -1,6 +1,7 @@
 // detail::parseApiJsonReference: nlohmann's own parser (so validation is
-// exactly parseJson's) driving a tree builder that skips metadata.managedFields and, when asked,
-// every member of the root object but apiVersion, kind and metadata. Every
+// exactly parseJson's) driving a tree builder that skips
+// metadata.managedFields and, when asked, every member of the root object
+// but apiVersion, kind and metadata (detail::leavesOut). Every
 // object the API server sends carries managedFields: server-side apply's
 // bookkeeping, about 45% of a ServiceToken's bytes and 30% of a token
 // Secret's, and most of their JSON nodes, which this process never reads.
