@@ -38,9 +38,9 @@ struct ApiJsonOptions {
 
 // parseJson() for what the Kubernetes API sends (an object, a list, a watch
 // event), without what `options` leaves out (by default metadata's
-// managedFields). Accepts and rejects exactly what parseJson() does (the same
-// parser checks the skipped values, which are never allocated), with the
-// same messages; the limits apply to `text` as received.
+// managedFields). Accepts and rejects exactly what parseJson() does (the
+// skipped values are validated too, but never built), with the same
+// messages; the limits apply to `text` as received. Thread-safe.
 StatusOr<Json> parseApiJson(std::string_view text, const JsonLimits& limits = {},
                             const ApiJsonOptions& options = {});
 

@@ -122,7 +122,9 @@ TEST(ParseApiJsonFast, DepthAtAndAroundTheLimit) {
   }
 }
 
-TEST(ParseApiJsonFast, LimitsThatChangeFromCallToCallOnOneThread) {
+// Calls in a row on one thread reuse one pooled parser: its depth limit
+// follows each call's.
+TEST(ParseApiJsonFast, LimitsThatChangeFromCallToCall) {
   const std::string deep = "[[[[1]]]]";
   for (int round = 0; round < 2; ++round) {
     EXPECT_TRUE(parseApiJson(deep).isOk());
@@ -132,8 +134,8 @@ TEST(ParseApiJsonFast, LimitsThatChangeFromCallToCallOnOneThread) {
   }
 }
 
-// A document larger than what a thread's parser keeps (a list page) takes
-// a parser of its own, and comes out the same.
+// A document larger than what a pooled parser takes (a list page) gets a
+// parser of its own, still on the fast path, and comes out the same.
 TEST(ParseApiJsonFast, LargeDocuments) {
   std::string items;
   for (int i = 0; i < 400; ++i) {
@@ -145,7 +147,10 @@ TEST(ParseApiJsonFast, LargeDocuments) {
   }
   const std::string list =
       R"({"kind":"List","metadata":{"resourceVersion":"9"},"items":[)" + items + "]}";
-  ASSERT_GT(list.size(), size_t{16} << 10);  // what a thread keeps a parser for
+  ASSERT_GT(list.size(), size_t{16} << 10);  // the most a pooled parser takes
+  const uint64_t before = detail::apiJsonFallbacks();
+  ASSERT_TRUE(parseApiJson(list).isOk());
+  EXPECT_EQ(detail::apiJsonFallbacks(), before);
   expectSame(list);
   expectSame(list, JsonLimits{.maxBytes = list.size() - 1});
   expectSame(list.substr(0, list.size() - 1));
