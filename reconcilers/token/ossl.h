@@ -4,6 +4,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -37,6 +38,9 @@ struct ParamBldFree {
 struct ParamFree {
   void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
 };
+struct DecoderCtxFree {
+  void operator()(OSSL_DECODER_CTX* p) const { OSSL_DECODER_CTX_free(p); }
+};
 
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
@@ -46,6 +50,7 @@ using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
+using DecoderCtxPtr = std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxFree>;
 
 // A read-only memory BIO over `data` (not copied: `data` must outlive it).
 inline BioPtr readBio(std::string_view data) {

@@ -88,6 +88,23 @@ StatusOr<std::string> derToRaw(std::string_view der) {
   return rBytes + sBytes;
 }
 
+// The first PEM block of `bio`, through OpenSSL's provider decoders only.
+// PEM_read_bio_PrivateKey would fall back to the pre-3.0 readers, which
+// accept labels the decoders refuse (e.g. "ec PRIVATE KEY") and return a
+// legacy key whose public point the provider parameters cannot read.
+ossl::PkeyPtr readPrivateKey(BIO* bio) {
+  EVP_PKEY* raw = nullptr;
+  ossl::DecoderCtxPtr decoder(OSSL_DECODER_CTX_new_for_pkey(
+      &raw, "PEM", nullptr, nullptr, OSSL_KEYMGMT_SELECT_KEYPAIR, nullptr, nullptr));
+  if (!decoder || OSSL_DECODER_CTX_set_pem_password_cb(decoder.get(), noPassword, nullptr) != 1 ||
+      OSSL_DECODER_from_bio(decoder.get(), bio) != 1) {
+    EVP_PKEY_free(raw);
+    raw = nullptr;
+  }
+  ERR_clear_error();  // OpenSSL's reasons may quote parts of the input
+  return ossl::PkeyPtr(raw);
+}
+
 bool onlyWhitespace(BIO* bio) {
   char* rest = nullptr;
   const long length = BIO_get_mem_data(bio, &rest);
@@ -151,12 +168,11 @@ StatusOr<SigningKey> SigningKey::fromPem(std::string_view pem) {
   }
   ossl::BioPtr bio = ossl::readBio(pem);
   if (!bio) return internal("out of memory");
-  EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassword, nullptr);
-  ERR_clear_error();  // OpenSSL's reasons may quote parts of the input
-  if (!raw) {
+  ossl::PkeyPtr read = readPrivateKey(bio.get());
+  if (!read) {
     return Status(Code::kInvalidArgument, "signing key is not an unencrypted PEM private key");
   }
-  std::shared_ptr<EVP_PKEY> key = share(raw);
+  std::shared_ptr<EVP_PKEY> key = share(read.release());
   if (!onlyWhitespace(bio.get())) {
     return Status(Code::kInvalidArgument, "signing key PEM has data after the first key");
   }

@@ -168,6 +168,28 @@ TEST(SigningKeyPemTest, MalformedPemIsRejectedWithoutKeyBytes) {
   EXPECT_FALSE(st::SigningKey::fromPem(std::string(st::SigningKey::kMaxPemBytes + 1, 'A')).isOk());
 }
 
+// A label only the pre-3.0 PEM readers accept ("ec PRIVATE KEY") used to load
+// as a legacy key whose public point could not be read: an Internal error
+// where the input is at fault (found by fuzz_pem).
+TEST(SigningKeyPemTest, NonstandardLabelIsInvalidArgument) {
+  auto key = st::SigningKey::generate(st::KeyAlgorithm::kEs256);
+  ASSERT_TRUE(key.isOk());
+  auto pem = key->toPem();
+  ASSERT_TRUE(pem.isOk());
+  std::string lower(pem->reveal());
+  for (const std::string edge : {"BEGIN ", "END "}) {
+    const size_t at = lower.find(edge + "PRIVATE KEY");
+    ASSERT_NE(at, std::string::npos);
+    lower.insert(at + edge.size(), "ec ");
+  }
+  auto loaded = st::SigningKey::fromPem(lower);
+  ASSERT_FALSE(loaded.isOk());
+  EXPECT_EQ(loaded.status().code(), ctrl::Code::kInvalidArgument) << loaded.status().message();
+  expectNoKeyMaterial(loaded.status(), pem->reveal());
+  // The same key under its standard label loads.
+  EXPECT_TRUE(st::SigningKey::fromPem(pem->reveal()).isOk());
+}
+
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
