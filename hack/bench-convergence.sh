@@ -15,6 +15,10 @@
 #             the two watches the operator keeps (its tokens, its Secrets)
 #             open and read all along: what the API server's watch fan-out
 #             alone costs the floor on the same cores;
+#   the operator's I/O alone: st-bench floor-io — floor-watched plus the
+#             Minted Event per token the operator records: all its I/O
+#             through the same client, none of its logic, no signing. Only
+#             its CPU is compared: what that I/O alone costs on these cores;
 #   operator: the release build, defaults, --watch-namespace bench, started
 #             after the backlog exists;
 #   floor again: the floor once more after the operator, since a plane runs
@@ -27,7 +31,8 @@
 #   - writes per token by verb and resource, counted by the API server;
 #   - Events written (at convergence, 20 s later, at the end) and their lag;
 #   - writes during a quiet period and after a restart;
-#   - peak and steady RSS, CPU seconds;
+#   - peak and steady RSS, CPU seconds, and the CPU seconds of each floor
+#     client (st-bench), the operator's I/O alone among them;
 #   - tokens Active over time, for both, as CSV (and a PNG when gnuplot is
 #     installed: hack/install-deps.sh bench) under BENCH_OUT (default: bench/
 #     beside the binary's bin/, e.g. build/bench).
@@ -83,7 +88,7 @@ eval "$("$here/control-plane.sh" up --dir "$dir/plane" 2>/dev/null)"
 export KUBECONFIG
 "$kubectl" apply -f "$root/crds/" >/dev/null
 "$kubectl" wait --for=condition=Established --timeout=60s crd --all >/dev/null
-for ns in servicetoken-system warmup floor floorwatch bench floor-again; do "$kubectl" create namespace "$ns" >/dev/null; done
+for ns in servicetoken-system warmup floor floorwatch floorio bench floor-again; do "$kubectl" create namespace "$ns" >/dev/null; done
 # backlog NS: a ServiceUser and N new ServiceTokens in NS.
 backlog() {
   printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$1" |
@@ -95,7 +100,8 @@ backlog() {
 clear_namespace() {
   local r
   for r in /apis/servicetoken.dev/v1alpha1/namespaces/$1/servicetokens \
-      /apis/servicetoken.dev/v1alpha1/namespaces/$1/serviceusers /api/v1/namespaces/$1/secrets; do
+      /apis/servicetoken.dev/v1alpha1/namespaces/$1/serviceusers /api/v1/namespaces/$1/secrets \
+      /api/v1/namespaces/$1/events; do
     "$kubectl" delete --raw "$r" >/dev/null
   done
   local deadline=$((SECONDS + 300))
@@ -123,6 +129,8 @@ wait_observer() {
     sleep 0.1
   done
 }
+# client_cpu LOG: the CPU seconds an st-bench floor printed in LOG.
+client_cpu() { sed -n 's/^cpu: \([0-9.]*\) s.*/\1/p' "$1"; }
 last_active() { sort -t, -k1,1n "$1" | tail -1 | cut -d, -f1; }
 first_active() { sort -t, -k1,1n "$1" | head -1 | cut -d, -f1; }
 
@@ -152,7 +160,8 @@ floor_start=$(now)
 wait_observer
 snapshot "$dir/m1"
 floor_s=$(since "$floor_start" "$(last_active "$out/floor.csv")")
-echo "floor ($writers writers, no watches, no signing): all Active after $floor_s s"
+echo "floor ($writers writers, no watches, no signing): all Active after $floor_s s;" \
+  "the client's CPU: $(client_cpu "$dir/floor.log") s"
 python3 "$here/bench_metrics.py" writes "$dir/m0" "$dir/m1" "$n" "    "
 
 # --- the floor with the operator's two watches
@@ -166,10 +175,23 @@ wait_observer
 fw_s=$(since "$fw_start" "$(last_active "$out/floor-watched.csv")")
 echo "floor with the operator's two watches open: all Active after $fw_s s," \
   "$(awk -v a="$fw_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the floor" \
-  "($(grep -o '[0-9]* token and [0-9]* Secret watch events' "$dir/floor-watched.log" || echo '? events'))"
+  "($(grep -o '[0-9]* token and [0-9]* Secret watch events' "$dir/floor-watched.log" || echo '? events'));" \
+  "the client's CPU: $(client_cpu "$dir/floor-watched.log") s"
+
+# --- the operator's I/O alone: its writes, its Events and its watches
+# through the same client, without its logic or signing. Its CPU is the
+# part of the operator's that the client, TLS, HTTP and JSON cost.
+clear_namespace floorwatch
+backlog floorio
+io_start=$(now)
+"$stbench" floor-io floorio "$n" "$writers" >"$dir/floor-io.log" ||
+  { cat "$dir/floor-io.log" >&2; exit 1; }
+io_cpu=$(client_cpu "$dir/floor-io.log")
+echo "the operator's I/O alone (floor-watched plus one Event per token; no logic, no signing):" \
+  "its writes took $(since "$io_start") s; the client's CPU: $io_cpu s"
 
 # --- the operator
-clear_namespace floorwatch
+clear_namespace floorio
 backlog bench
 port=$(free_port)
 # Starts the operator in the background over namespace $watch_ns; sets $pid
@@ -216,7 +238,9 @@ echo "operator (release build, defaults): all Active after $op_s s," \
   "$(awk -v a="$op_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the floor," \
   "$(awk -v a="$op_s" -v b="$fw_s" 'BEGIN { printf "%.2f", a / b }')x the floor with the watches"
 echo "  start to the first token Active: $(since "$op_start" "$(first_active "$out/operator.csv")") s"
-echo "  CPU: $op_cpu s (user+system) to convergence"
+echo "  CPU: $op_cpu s (user+system) to convergence" \
+  "($(awk -v a="$op_cpu" -v b="$io_cpu" 'BEGIN { printf "%.2f", a / b }')x the CPU of its I/O alone," \
+  "which includes all N Events)"
 # The Events still being written: until all N are, or none for 10 s.
 ev=$events_at_end ev20="" last_change=$(now) ev_deadline=$((SECONDS + 300))
 while [ "$ev" -lt "$n" ] && [ $SECONDS -lt $ev_deadline ] &&
@@ -238,7 +262,9 @@ sleep "$quiet"
 snapshot "$dir/m4"
 echo "  quiet period ($quiet s):"
 python3 "$here/bench_metrics.py" writes "$dir/m3" "$dir/m4" 0 "    "
-echo "  steady RSS: $(rss_mib "$pid") MiB; CPU: $(cpu_s "$pid") s in all"
+all_cpu=$(cpu_s "$pid")
+echo "  steady RSS: $(rss_mib "$pid") MiB; CPU: $all_cpu s in all" \
+  "($(awk -v a="$all_cpu" -v b="$io_cpu" 'BEGIN { printf "%.2f", a / b }')x the CPU of its I/O alone)"
 echo "  peak RSS over the whole run (with the quiet period): $(awk '{printf "%.1f", $1/1024}' "$dir/peak") MiB"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
@@ -256,7 +282,7 @@ mean_s=$(awk -v a="$floor_s" -v b="$again_s" 'BEGIN { printf "%.1f", (a + b) / 2
 echo "floor again, after the operator: all Active after $again_s s" \
   "($(awk -v a="$again_s" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')x the first floor);" \
   "the operator took $(awk -v a="$op_s" -v b="$mean_s" 'BEGIN { printf "%.2f", a / b }')x" \
-  "the mean of the two floors ($mean_s s)"
+  "the mean of the two floors ($mean_s s); the client's CPU: $(client_cpu "$dir/floor-again.log") s"
 
 # --- a restart over the converged state
 snapshot "$dir/m5"

@@ -13,12 +13,19 @@
 //                          the operator's label selector), events decoded by
 //                          the client and dropped: what the API server's
 //                          watch fan-out alone costs the floor
+//   floor-io NS N WRITERS  floor-watched plus, per token, the Minted Event the
+//                          operator records (built as its recorder builds
+//                          it): all of the operator's I/O through the same
+//                          client, none of its logic, no signing. Its CPU is
+//                          what that I/O alone costs on these cores.
 //   observe NS N CSV       LIST then WATCH the tokens of NS and append
 //                          "epoch-seconds,name" to CSV when each first shows
 //                          phase Active; prints "ready" once watching and
 //                          exits when N are Active
 //
 // Prints figures and errors; it never judges them.
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -38,12 +45,21 @@
 #include "controller/object_meta.h"
 #include "controller/rest_config.h"
 #include "controller/transport.h"
+#include "events/event_builder.h"
 #include "servicetoken/authority.h"
 #include "servicetoken/secret_builder.h"
 
 namespace {
 
 using ctrl::Json;
+
+// This process's CPU (user + system) so far, in seconds.
+double cpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 double epochSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -129,7 +145,33 @@ std::vector<st::ServiceToken> listTokens(ctrl::Client& client, const std::string
   return out;
 }
 
-int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
+// The Minted Event of `t` as the operator's recorder sends it (reconciler.cc,
+// async_event_recorder.cc): one new Event, count 1.
+bool recordMinted(ctrl::Client& client, const st::ServiceToken& t, const std::string& tokenId) {
+  ctrl::EventFields fields;
+  fields.regarding = {"ServiceToken", "servicetoken.dev/v1alpha1", t.meta.namespace_, t.meta.name,
+                      t.meta.uid,     t.meta.resourceVersion};
+  fields.reason = "Minted";
+  fields.action = "IssueToken";
+  fields.note =
+      ctrl::truncateNote("Minted token " + tokenId + " (revision 1) into Secret " + t.secretName());
+  const auto now = std::chrono::system_clock::now();
+  static std::atomic<uint32_t> sequence{0};
+  const std::string name = ctrl::eventName(fields.regarding, now, sequence.fetch_add(1));
+  auto made = client.create(
+      ctrl::resources::event(), ctrl::eventNamespace(fields.regarding),
+      ctrl::buildEvent(fields, name, "servicetoken.dev/operator", "st-bench", now, 1, now), {},
+      ctrl::metadataOnlyAnswer());
+  if (!made.isOk()) {
+    std::cerr << "st-bench: creating the Event of " << t.meta.name << ": "
+              << made.status().toString() << "\n";
+  }
+  return made.isOk();
+}
+
+// The floor's writes for the first `n` tokens of `ns`; with `events`, each
+// token's Minted Event too.
+int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool events = false) {
   auto tokens = listTokens(client, ns);
   if (static_cast<int>(tokens.size()) < n) {
     std::cerr << "st-bench: " << tokens.size() << " tokens in " << ns << ", expected " << n << "\n";
@@ -188,10 +230,10 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers) {
                 << patched.status().toString() << "\n";
       return false;
     }
-    return true;
+    return !events || recordMinted(client, t, minted.tokenId);
   });
-  std::printf("floor: %d tokens, 2 writes each, %d writers: %.2f s (%d failed)\n", n, writers,
-              epochSeconds() - start, failed);
+  std::printf("floor: %d tokens, %d writes each, %d writers: %.2f s (%d failed)\n", n,
+              events ? 3 : 2, writers, epochSeconds() - start, failed);
   return failed == 0 ? 0 : 1;
 }
 
@@ -229,8 +271,10 @@ void drainWatch(ctrl::Client& client, const ctrl::Resource& resource, const std:
   }
 }
 
-// The floor with the operator's two watches open all along.
-int floorWatched(ctrl::Client& client, const std::string& ns, int n, int writers) {
+// The floor with the operator's two watches open all along (and with
+// `events`, its Events too).
+int floorWatched(ctrl::Client& client, const std::string& ns, int n, int writers,
+                 bool events = false) {
   std::atomic<long> tokenEvents{0}, secretEvents{0};
   const std::string selector = st::tokenSecretSelector();
   int result = 0;
@@ -241,7 +285,7 @@ int floorWatched(ctrl::Client& client, const std::string& ns, int n, int writers
     std::jthread secrets([&](std::stop_token stop) {
       drainWatch(client, ctrl::resources::secret(), ns, selector, secretEvents, stop);
     });
-    result = floor(client, ns, n, writers);
+    result = floor(client, ns, n, writers, events);
   }
   std::printf("floor-watched: %ld token and %ld Secret watch events\n", tokenEvents.load(),
               secretEvents.load());
@@ -307,17 +351,26 @@ int observe(ctrl::Client& client, const std::string& ns, int n, const std::strin
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::cerr << "usage: st-bench create|floor|floor-watched NAMESPACE N WRITERS | observe "
-                 "NAMESPACE N CSV\n";
+    std::cerr
+        << "usage: st-bench create|floor|floor-watched|floor-io NAMESPACE N WRITERS | observe "
+           "NAMESPACE N CSV\n";
     return 2;
   }
   const std::string command = argv[1], ns = argv[2];
   const int n = std::atoi(argv[3]);
   auto client = makeBenchClient();
   if (command == "create") return create(*client, ns, n, std::atoi(argv[4]));
-  if (command == "floor") return floor(*client, ns, n, std::atoi(argv[4]));
-  if (command == "floor-watched") return floorWatched(*client, ns, n, std::atoi(argv[4]));
   if (command == "observe") return observe(*client, ns, n, argv[4]);
+  int result = -1;
+  if (command == "floor") result = floor(*client, ns, n, std::atoi(argv[4]));
+  if (command == "floor-watched") result = floorWatched(*client, ns, n, std::atoi(argv[4]));
+  if (command == "floor-io") result = floorWatched(*client, ns, n, std::atoi(argv[4]), true);
+  if (result >= 0) {
+    // From the start of the process: the LIST of the backlog included, as
+    // the operator's CPU includes its initial LIST.
+    std::printf("cpu: %.2f s (user+system)\n", cpuSeconds());
+    return result;
+  }
   std::cerr << "st-bench: unknown command " << command << "\n";
   return 2;
 }
