@@ -19,6 +19,11 @@
 #             Minted Event per token the operator records: all its I/O
 #             through the same client, none of its logic, no signing. Only
 #             its CPU is compared: what that I/O alone costs on these cores;
+#   the write path without JSON trees: st-bench floor-raw — the floor's
+#             writes, each body written straight into text from a template
+#             of the floor's own and sent through the Transport, the answers
+#             never parsed. Only its CPU is compared, with the floor's: what
+#             JSON trees cost the write path;
 #   operator: the release build, defaults, --watch-namespace bench, started
 #             after the backlog exists;
 #   floor again: the floor once more after the operator, since a plane runs
@@ -88,7 +93,7 @@ eval "$("$here/control-plane.sh" up --dir "$dir/plane" 2>/dev/null)"
 export KUBECONFIG
 "$kubectl" apply -f "$root/crds/" >/dev/null
 "$kubectl" wait --for=condition=Established --timeout=60s crd --all >/dev/null
-for ns in servicetoken-system warmup floor floorwatch floorio bench floor-again; do "$kubectl" create namespace "$ns" >/dev/null; done
+for ns in servicetoken-system warmup floor floorwatch floorio floorraw bench floor-again; do "$kubectl" create namespace "$ns" >/dev/null; done
 # backlog NS: a ServiceUser and N new ServiceTokens in NS.
 backlog() {
   printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$1" |
@@ -190,8 +195,19 @@ io_cpu=$(client_cpu "$dir/floor-io.log")
 echo "the operator's I/O alone (floor-watched plus one Event per token; no logic, no signing):" \
   "its writes took $(since "$io_start") s; the client's CPU: $io_cpu s"
 
-# --- the operator
+# --- the write path without JSON trees: the floor's writes as text
 clear_namespace floorio
+backlog floorraw
+raw_start=$(now)
+"$stbench" floor-raw floorraw "$n" "$writers" >"$dir/floor-raw.log" ||
+  { cat "$dir/floor-raw.log" >&2; exit 1; }
+raw_cpu=$(client_cpu "$dir/floor-raw.log")
+echo "the floor's writes without JSON trees (bodies as text, answers not parsed):" \
+  "its writes took $(since "$raw_start") s; the client's CPU: $raw_cpu s" \
+  "($(awk -v a="$raw_cpu" -v b="$(client_cpu "$dir/floor.log")" 'BEGIN { printf "%.2f", a / b }')x the floor's)"
+
+# --- the operator
+clear_namespace floorraw
 backlog bench
 port=$(free_port)
 # Starts the operator in the background over namespace $watch_ns; sets $pid

@@ -18,6 +18,13 @@
 //                          it): all of the operator's I/O through the same
 //                          client, none of its logic, no signing. Its CPU is
 //                          what that I/O alone costs on these cores.
+//   floor-raw NS N WRITERS the floor's writes with each body written straight
+//                          into text (the floor's own bodies, made once as a
+//                          template, with each token's name and uid put in)
+//                          and sent through the Transport itself, answers
+//                          checked by status code and never parsed: its CPU
+//                          against the floor's is what building, writing
+//                          and parsing JSON trees costs the write path
 //   observe NS N CSV       LIST then WATCH the tokens of NS and append
 //                          "epoch-seconds,name" to CSV when each first shows
 //                          phase Active; prints "ready" once watching and
@@ -26,6 +33,7 @@
 // Prints figures and errors; it never judges them.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -35,6 +43,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -53,6 +62,11 @@ namespace {
 
 using ctrl::Json;
 
+// The Accept header of a write whose caller reads only the answer's metadata,
+// as the client sends it (client_impl.cc).
+constexpr std::string_view kMetadataAnswer =
+    "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
 // This process's CPU (user + system) so far, in seconds.
 double cpuSeconds() {
   rusage usage{};
@@ -65,19 +79,28 @@ double epochSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::unique_ptr<ctrl::Client> makeBenchClient() {
+ctrl::RestConfig benchConfig() {
   auto config = ctrl::loadKubeconfig({});
   if (!config.isOk()) {
     std::cerr << "st-bench: " << config.status().toString() << "\n";
     std::exit(2);
   }
   config->userAgent = "st-bench";
-  auto transport = ctrl::makeTransport(*config);
+  return std::move(config).value();
+}
+
+std::unique_ptr<ctrl::Transport> makeBenchTransport(const ctrl::RestConfig& config) {
+  auto transport = ctrl::makeTransport(config);
   if (!transport.isOk()) {
     std::cerr << "st-bench: " << transport.status().toString() << "\n";
     std::exit(2);
   }
-  return ctrl::makeClient(std::move(transport).value(), *config);
+  return std::move(transport).value();
+}
+
+std::unique_ptr<ctrl::Client> makeBenchClient() {
+  const ctrl::RestConfig config = benchConfig();
+  return ctrl::makeClient(makeBenchTransport(config), config);
 }
 
 std::string tokenName(int i) {
@@ -145,6 +168,51 @@ std::vector<st::ServiceToken> listTokens(ctrl::Client& client, const std::string
   return out;
 }
 
+// What the floor writes for `t`: the Secret (built by the operator's own
+// builder, with a placeholder the length of an EdDSA token, never a token)
+// and the status of a first mint.
+struct FloorWrites {
+  st::IssuedToken minted;
+  Json secret;
+  Json status;
+};
+
+FloorWrites floorWrites(const st::ServiceToken& t) {
+  const auto now = std::chrono::system_clock::now();
+  FloorWrites w;
+  w.minted.value = st::SecretString(std::string(420, 'x'));
+  w.minted.tokenId = "floor-" + t.meta.uid;
+  w.minted.tokenHash = "sha256:" + std::string(64, '0');
+  w.minted.issuedAt = now;
+  w.minted.expiresAt = now + std::chrono::hours(24 * 90);
+  st::SecretContent content;
+  content.token = &t;
+  content.minted = &w.minted;
+  content.subject = "bench-user-id";
+  content.serviceUserUid = "bench-user-uid";
+  content.revision = 1;
+  content.specHash = std::string(16, 'a');
+  w.secret = st::buildTokenSecret(content, nullptr);
+  st::ServiceTokenStatus status;
+  status.phase = "Active";
+  status.observedGeneration = t.meta.generation;
+  status.serviceUserId = "bench-user-id";
+  status.secretName = t.secretName();
+  status.expiration = "90d";
+  status.tokenId = w.minted.tokenId;
+  status.tokenHash = w.minted.tokenHash;
+  status.issuedAt = ctrl::formatRfc3339(now);
+  status.expiresAt = ctrl::formatRfc3339(*w.minted.expiresAt);
+  status.renewalTime = ctrl::formatRfc3339(now + std::chrono::hours(24 * 60));
+  status.revision = 1;
+  for (const char* type : {"Ready", "Issued"}) {
+    status.conditions.push_back({type, "True", "Minted", "The token was minted", t.meta.generation,
+                                 ctrl::formatRfc3339(now)});
+  }
+  w.status = {{"status", st::encodeStatus(status)}};
+  return w;
+}
+
 // The Minted Event of `t` as the operator's recorder sends it (reconciler.cc,
 // async_event_recorder.cc): one new Event, count 1.
 bool recordMinted(ctrl::Client& client, const st::ServiceToken& t, const std::string& tokenId) {
@@ -171,69 +239,124 @@ bool recordMinted(ctrl::Client& client, const st::ServiceToken& t, const std::st
 
 // The floor's writes for the first `n` tokens of `ns`; with `events`, each
 // token's Minted Event too.
-int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool events = false) {
+// The first `n` tokens of `ns`; exits when there are fewer.
+std::vector<st::ServiceToken> backlogOf(ctrl::Client& client, const std::string& ns, int n) {
   auto tokens = listTokens(client, ns);
   if (static_cast<int>(tokens.size()) < n) {
     std::cerr << "st-bench: " << tokens.size() << " tokens in " << ns << ", expected " << n << "\n";
-    return 2;
+    std::exit(2);
   }
   tokens.resize(n);
+  return tokens;
+}
+
+int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool events = false) {
+  const auto tokens = backlogOf(client, ns, n);
   const double start = epochSeconds();
   int failed = parallel(n, writers, [&](int i) {
     const st::ServiceToken& t = tokens[i];
-    const auto now = std::chrono::system_clock::now();
-    st::IssuedToken minted;
-    // A placeholder the length of an EdDSA token, so the bodies weigh the same.
-    minted.value = st::SecretString(std::string(420, 'x'));
-    minted.tokenId = "floor-" + t.meta.uid;
-    minted.tokenHash = "sha256:" + std::string(64, '0');
-    minted.issuedAt = now;
-    minted.expiresAt = now + std::chrono::hours(24 * 90);
-    st::SecretContent content;
-    content.token = &t;
-    content.minted = &minted;
-    content.subject = "bench-user-id";
-    content.serviceUserUid = "bench-user-uid";
-    content.revision = 1;
-    content.specHash = std::string(16, 'a');
+    const FloorWrites w = floorWrites(t);
     // As the operator asks: only the answer's metadata (issuer.cc).
-    auto made = client.create(ctrl::resources::secret(), ns, st::buildTokenSecret(content, nullptr),
-                              {}, ctrl::metadataOnlyAnswer());
+    auto made =
+        client.create(ctrl::resources::secret(), ns, w.secret, {}, ctrl::metadataOnlyAnswer());
     if (!made.isOk()) {
       std::cerr << "st-bench: creating the Secret of " << t.meta.name << ": "
                 << made.status().toString() << "\n";
       return false;
     }
-    st::ServiceTokenStatus status;
-    status.phase = "Active";
-    status.observedGeneration = t.meta.generation;
-    status.serviceUserId = "bench-user-id";
-    status.secretName = t.secretName();
-    status.expiration = "90d";
-    status.tokenId = minted.tokenId;
-    status.tokenHash = minted.tokenHash;
-    status.issuedAt = ctrl::formatRfc3339(now);
-    status.expiresAt = ctrl::formatRfc3339(*minted.expiresAt);
-    status.renewalTime = ctrl::formatRfc3339(now + std::chrono::hours(24 * 60));
-    status.revision = 1;
-    for (const char* type : {"Ready", "Issued"}) {
-      status.conditions.push_back({type, "True", "Minted", "The token was minted",
-                                   t.meta.generation, ctrl::formatRfc3339(now)});
-    }
     ctrl::PatchOptions options;
     options.subresource = "status";
     auto patched =
-        client.patch(st::serviceTokenResource(), ns, t.meta.name, ctrl::PatchType::kMerge,
-                     {{"status", st::encodeStatus(status)}}, options, ctrl::metadataOnlyAnswer());
+        client.patch(st::serviceTokenResource(), ns, t.meta.name, ctrl::PatchType::kMerge, w.status,
+                     options, ctrl::metadataOnlyAnswer());
     if (!patched.isOk()) {
       std::cerr << "st-bench: patching the status of " << t.meta.name << ": "
                 << patched.status().toString() << "\n";
       return false;
     }
-    return !events || recordMinted(client, t, minted.tokenId);
+    return !events || recordMinted(client, t, w.minted.tokenId);
   });
   std::printf("floor: %d tokens, %d writes each, %d writers: %.2f s (%d failed)\n", n,
               events ? 3 : 2, writers, epochSeconds() - start, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+// A JSON text made once, with a token's name and uid put in where the
+// placeholders were: a body written straight into text, without a tree.
+class TextTemplate {
+ public:
+  static constexpr std::string_view kName = "@@NAME@@";
+  static constexpr std::string_view kUid = "@@UID@@";
+
+  explicit TextTemplate(const std::string& text) {
+    size_t from = 0;
+    for (;;) {
+      const size_t name = text.find(kName, from), uid = text.find(kUid, from);
+      const size_t at = std::min(name, uid);
+      parts_.push_back(text.substr(from, at == std::string::npos ? std::string::npos : at - from));
+      if (at == std::string::npos) break;
+      holes_.push_back(at == name);
+      from = at + (at == name ? kName.size() : kUid.size());
+    }
+  }
+
+  // Names and uids of the API need no JSON escaping.
+  std::string fill(std::string_view name, std::string_view uid) const {
+    std::string out = parts_[0];
+    for (size_t i = 0; i < holes_.size(); ++i) {
+      out += holes_[i] ? name : uid;
+      out += parts_[i + 1];
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string> parts_;
+  std::vector<bool> holes_;  // true: the name, false: the uid
+};
+
+// The floor's writes, each body from a TextTemplate, sent through the
+// Transport; an answer is checked by its status code and never parsed.
+int floorRaw(ctrl::Client& client, ctrl::Transport& transport, const std::string& ns, int n,
+             int writers) {
+  const auto tokens = backlogOf(client, ns, n);
+  st::ServiceToken placeholder = tokens[0];
+  placeholder.meta.name = std::string(TextTemplate::kName);
+  placeholder.meta.uid = std::string(TextTemplate::kUid);
+  const FloorWrites shape = floorWrites(placeholder);
+  const TextTemplate secret(shape.secret.dump()), status(shape.status.dump());
+  const std::string secrets = ctrl::resources::secret().path(ns) + "?fieldManager=st-bench";
+  auto send = [&](const char* method, std::string target, std::string body,
+                  std::string_view contentType, const std::string& what) {
+    ctrl::HttpRequest req;
+    req.method = method;
+    req.target = std::move(target);
+    req.headers = {{"Accept", std::string(kMetadataAnswer)},
+                   {"Content-Type", std::string(contentType)}};
+    req.body = std::move(body);
+    auto answer = transport.send(req);
+    if (!answer.isOk() || answer->status / 100 != 2) {
+      std::cerr << "st-bench: " << what << ": "
+                << (answer.isOk() ? "HTTP " + std::to_string(answer->status)
+                                  : answer.status().toString())
+                << "\n";
+      return false;
+    }
+    return true;
+  };
+  const double start = epochSeconds();
+  int failed = parallel(n, writers, [&](int i) {
+    const st::ServiceToken& t = tokens[i];
+    return send("POST", secrets, secret.fill(t.meta.name, t.meta.uid), "application/json",
+                "creating the Secret of " + t.meta.name) &&
+           send("PATCH",
+                st::serviceTokenResource().path(ns, t.meta.name, "status") +
+                    "?fieldManager=st-bench",
+                status.fill(t.meta.name, t.meta.uid), "application/merge-patch+json",
+                "patching the status of " + t.meta.name);
+  });
+  std::printf("floor-raw: %d tokens, 2 writes each, %d writers: %.2f s (%d failed)\n", n, writers,
+              epochSeconds() - start, failed);
   return failed == 0 ? 0 : 1;
 }
 
@@ -351,9 +474,9 @@ int observe(ctrl::Client& client, const std::string& ns, int n, const std::strin
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::cerr
-        << "usage: st-bench create|floor|floor-watched|floor-io NAMESPACE N WRITERS | observe "
-           "NAMESPACE N CSV\n";
+    std::cerr << "usage: st-bench create|floor|floor-watched|floor-io|floor-raw NAMESPACE N "
+                 "WRITERS | observe "
+                 "NAMESPACE N CSV\n";
     return 2;
   }
   const std::string command = argv[1], ns = argv[2];
@@ -361,6 +484,12 @@ int main(int argc, char** argv) {
   auto client = makeBenchClient();
   if (command == "create") return create(*client, ns, n, std::atoi(argv[4]));
   if (command == "observe") return observe(*client, ns, n, argv[4]);
+  if (command == "floor-raw") {
+    auto transport = makeBenchTransport(benchConfig());
+    const int result = floorRaw(*client, *transport, ns, n, std::atoi(argv[4]));
+    std::printf("cpu: %.2f s (user+system)\n", cpuSeconds());
+    return result;
+  }
   int result = -1;
   if (command == "floor") result = floor(*client, ns, n, std::atoi(argv[4]));
   if (command == "floor-watched") result = floorWatched(*client, ns, n, std::atoi(argv[4]));
