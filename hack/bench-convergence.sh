@@ -183,28 +183,32 @@ echo "floor with the operator's two watches open: all Active after $fw_s s," \
   "($(grep -o '[0-9]* token and [0-9]* Secret watch events' "$dir/floor-watched.log" || echo '? events'));" \
   "the client's CPU: $(client_cpu "$dir/floor-watched.log") s"
 
+# cpu_phase MODE NS: st-bench MODE over a new backlog in NS, measured for its
+# CPU only (no observer); sets $phase_cpu and $phase_s (what its writes took).
+cpu_phase() {
+  backlog "$2"
+  local start
+  start=$(now)
+  "$stbench" "$1" "$2" "$n" "$writers" >"$dir/$1.log" || { cat "$dir/$1.log" >&2; exit 1; }
+  phase_s=$(since "$start")
+  phase_cpu=$(client_cpu "$dir/$1.log")
+}
+
 # --- the operator's I/O alone: its writes, its Events and its watches
 # through the same client, without its logic or signing. Its CPU is the
 # part of the operator's that the client, TLS, HTTP and JSON cost.
 clear_namespace floorwatch
-backlog floorio
-io_start=$(now)
-"$stbench" floor-io floorio "$n" "$writers" >"$dir/floor-io.log" ||
-  { cat "$dir/floor-io.log" >&2; exit 1; }
-io_cpu=$(client_cpu "$dir/floor-io.log")
+cpu_phase floor-io floorio
+io_cpu=$phase_cpu
 echo "the operator's I/O alone (floor-watched plus one Event per token; no logic, no signing):" \
-  "its writes took $(since "$io_start") s; the client's CPU: $io_cpu s"
+  "its writes took $phase_s s; the client's CPU: $io_cpu s"
 
 # --- the write path without JSON trees: the floor's writes as text
 clear_namespace floorio
-backlog floorraw
-raw_start=$(now)
-"$stbench" floor-raw floorraw "$n" "$writers" >"$dir/floor-raw.log" ||
-  { cat "$dir/floor-raw.log" >&2; exit 1; }
-raw_cpu=$(client_cpu "$dir/floor-raw.log")
+cpu_phase floor-raw floorraw
 echo "the floor's writes without JSON trees (bodies as text, answers not parsed):" \
-  "its writes took $(since "$raw_start") s; the client's CPU: $raw_cpu s" \
-  "($(awk -v a="$raw_cpu" -v b="$(client_cpu "$dir/floor.log")" 'BEGIN { printf "%.2f", a / b }')x the floor's)"
+  "its writes took $phase_s s; the client's CPU: $phase_cpu s" \
+  "($(awk -v a="$phase_cpu" -v b="$(client_cpu "$dir/floor.log")" 'BEGIN { printf "%.2f", a / b }')x the floor's)"
 
 # --- the operator
 clear_namespace floorraw
