@@ -50,6 +50,7 @@
 
 #include "api/codec.h"
 #include "api/types.h"
+#include "client/media_types.h"
 #include "controller/client.h"
 #include "controller/object_meta.h"
 #include "controller/rest_config.h"
@@ -61,11 +62,6 @@
 namespace {
 
 using ctrl::Json;
-
-// The Accept header of a write whose caller reads only the answer's metadata,
-// as the client sends it (client_impl.cc).
-constexpr std::string_view kMetadataAnswer =
-    "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 
 // This process's CPU (user + system) so far, in seconds.
 double cpuSeconds() {
@@ -237,8 +233,6 @@ bool recordMinted(ctrl::Client& client, const st::ServiceToken& t, const std::st
   return made.isOk();
 }
 
-// The floor's writes for the first `n` tokens of `ns`; with `events`, each
-// token's Minted Event too.
 // The first `n` tokens of `ns`; exits when there are fewer.
 std::vector<st::ServiceToken> backlogOf(ctrl::Client& client, const std::string& ns, int n) {
   auto tokens = listTokens(client, ns);
@@ -250,6 +244,8 @@ std::vector<st::ServiceToken> backlogOf(ctrl::Client& client, const std::string&
   return tokens;
 }
 
+// The floor's writes for the first `n` tokens of `ns`; with `events`, each
+// token's Minted Event too.
 int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool events = false) {
   const auto tokens = backlogOf(client, ns, n);
   const double start = epochSeconds();
@@ -331,7 +327,8 @@ int floorRaw(ctrl::Client& client, ctrl::Transport& transport, const std::string
     ctrl::HttpRequest req;
     req.method = method;
     req.target = std::move(target);
-    req.headers = {{"Accept", std::string(kMetadataAnswer)},
+    // As the client asks for a metadata-only answer.
+    req.headers = {{"Accept", std::string(ctrl::client::kMetadataJson)},
                    {"Content-Type", std::string(contentType)}};
     req.body = std::move(body);
     auto answer = transport.send(req);
@@ -347,7 +344,7 @@ int floorRaw(ctrl::Client& client, ctrl::Transport& transport, const std::string
   const double start = epochSeconds();
   int failed = parallel(n, writers, [&](int i) {
     const st::ServiceToken& t = tokens[i];
-    return send("POST", secrets, secret.fill(t.meta.name, t.meta.uid), "application/json",
+    return send("POST", secrets, secret.fill(t.meta.name, t.meta.uid), ctrl::client::kJson,
                 "creating the Secret of " + t.meta.name) &&
            send("PATCH",
                 st::serviceTokenResource().path(ns, t.meta.name, "status") +
@@ -484,16 +481,14 @@ int main(int argc, char** argv) {
   auto client = makeBenchClient();
   if (command == "create") return create(*client, ns, n, std::atoi(argv[4]));
   if (command == "observe") return observe(*client, ns, n, argv[4]);
-  if (command == "floor-raw") {
-    auto transport = makeBenchTransport(benchConfig());
-    const int result = floorRaw(*client, *transport, ns, n, std::atoi(argv[4]));
-    std::printf("cpu: %.2f s (user+system)\n", cpuSeconds());
-    return result;
-  }
   int result = -1;
   if (command == "floor") result = floor(*client, ns, n, std::atoi(argv[4]));
   if (command == "floor-watched") result = floorWatched(*client, ns, n, std::atoi(argv[4]));
   if (command == "floor-io") result = floorWatched(*client, ns, n, std::atoi(argv[4]), true);
+  if (command == "floor-raw") {
+    auto transport = makeBenchTransport(benchConfig());
+    result = floorRaw(*client, *transport, ns, n, std::atoi(argv[4]));
+  }
   if (result >= 0) {
     // From the start of the process: the LIST of the backlog included, as
     // the operator's CPU includes its initial LIST.

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "client/api_errors.h"
+#include "client/media_types.h"
 #include "client/query.h"
 #include "client/request_metrics.h"
 #include "client/type_meta.h"
@@ -24,13 +25,8 @@
 namespace ctrl {
 namespace {
 
-constexpr std::string_view kJson = "application/json";
-// What a call asking for an answer's metadata only accepts: the API server
-// then sends PartialObjectMetadata (meta.k8s.io/v1), so neither it nor we
-// spend time on the rest of the object; plain JSON stays acceptable for a
-// server or resource that cannot.
-constexpr std::string_view kMetadataJson =
-    "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+using client::kJson;
+using client::kMetadataJson;
 
 std::string_view contentTypeFor(PatchType type) {
   switch (type) {
