@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "controller/clock.h"
+#include "controller/json_writer.h"
 #include "controller/resource.h"
 #include "controller/status.h"
 #include "controller/transport.h"
@@ -154,6 +155,17 @@ class Writer {
   virtual StatusOr<Json> patch(const Resource& resource, std::string_view ns, std::string_view name,
                                PatchType type, const Json& patch, const PatchOptions& options = {},
                                const CallOptions& call = {}) = 0;
+  // create() and patch() with a body already written as text (JsonWriter):
+  // sent as is, moved, never parsed or copied. Same errors and CallOptions.
+  // create: `ns` must be given (it is not read from the text). patch with
+  // PatchType::kApply: the text must carry apiVersion and kind itself.
+  // These defaults parse the text and call create()/patch() above, for
+  // implementations that keep objects (fakes); the client overrides them.
+  virtual StatusOr<Json> createText(const Resource& resource, std::string_view ns, JsonText body,
+                                    const WriteOptions& options = {}, const CallOptions& call = {});
+  virtual StatusOr<Json> patchText(const Resource& resource, std::string_view ns,
+                                   std::string_view name, PatchType type, JsonText body,
+                                   const PatchOptions& options = {}, const CallOptions& call = {});
   // DELETE. Errors: NotFound; Conflict when a precondition does not hold.
   virtual Status remove(const Resource& resource, std::string_view ns, std::string_view name,
                         const DeleteOptions& options = {}, const CallOptions& call = {}) = 0;

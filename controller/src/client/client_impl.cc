@@ -100,12 +100,12 @@ class ClientImpl final : public Client {
   StatusOr<Json> create(const Resource& resource, std::string_view ns, const Json& object,
                         const WriteOptions& options, const CallOptions& call) override {
     if (ns.empty()) ns = metadataString(object, "namespace");
-    client::Query query(resource.path(ns));
-    addWriteParams(query, options.dryRun, options.fieldManager);
-    return decodeObject(
-        execute(request("POST", std::move(query).take(), object.dump(), kJson, call.response),
-                call),
-        call.response);
+    return post(resource, ns, object.dump(), options, call);
+  }
+
+  StatusOr<Json> createText(const Resource& resource, std::string_view ns, JsonText body,
+                            const WriteOptions& options, const CallOptions& call) override {
+    return post(resource, ns, std::move(body.text), options, call);
   }
 
   StatusOr<Json> createSubresource(const Resource& resource, std::string_view ns,
@@ -133,17 +133,16 @@ class ClientImpl final : public Client {
   StatusOr<Json> patch(const Resource& resource, std::string_view ns, std::string_view name,
                        PatchType type, const Json& patch, const PatchOptions& options,
                        const CallOptions& call) override {
-    if (name.empty()) return Status(Code::kInvalidArgument, "patch: empty name");
-    client::Query query(resource.path(ns, name, options.subresource));
-    addWriteParams(query, options.dryRun, options.fieldManager);
-    query.addIf(type == PatchType::kApply && options.force, "force", "true");
     // Server-side apply needs kind/apiVersion in the body.
     std::string body =
         type == PatchType::kApply ? client::dumpWithTypeMeta(patch, resource) : patch.dump();
-    return decodeObject(execute(request("PATCH", std::move(query).take(), std::move(body),
-                                        contentTypeFor(type), call.response),
-                                call),
-                        call.response);
+    return sendPatch(resource, ns, name, type, std::move(body), options, call);
+  }
+
+  StatusOr<Json> patchText(const Resource& resource, std::string_view ns, std::string_view name,
+                           PatchType type, JsonText body, const PatchOptions& options,
+                           const CallOptions& call) override {
+    return sendPatch(resource, ns, name, type, std::move(body.text), options, call);
   }
 
   Status remove(const Resource& resource, std::string_view ns, std::string_view name,
@@ -229,6 +228,29 @@ class ClientImpl final : public Client {
   void addWriteParams(client::Query& query, bool dryRun, const std::string& fieldManager) const {
     query.addIf(dryRun, "dryRun", "All")
         .add("fieldManager", fieldManager.empty() ? fieldManager_ : fieldManager);
+  }
+
+  StatusOr<Json> post(const Resource& resource, std::string_view ns, std::string body,
+                      const WriteOptions& options, const CallOptions& call) {
+    client::Query query(resource.path(ns));
+    addWriteParams(query, options.dryRun, options.fieldManager);
+    return decodeObject(
+        execute(request("POST", std::move(query).take(), std::move(body), kJson, call.response),
+                call),
+        call.response);
+  }
+
+  StatusOr<Json> sendPatch(const Resource& resource, std::string_view ns, std::string_view name,
+                           PatchType type, std::string body, const PatchOptions& options,
+                           const CallOptions& call) {
+    if (name.empty()) return Status(Code::kInvalidArgument, "patch: empty name");
+    client::Query query(resource.path(ns, name, options.subresource));
+    addWriteParams(query, options.dryRun, options.fieldManager);
+    query.addIf(type == PatchType::kApply && options.force, "force", "true");
+    return decodeObject(execute(request("PATCH", std::move(query).take(), std::move(body),
+                                        contentTypeFor(type), call.response),
+                                call),
+                        call.response);
   }
 
   StatusOr<Json> put(const Resource& resource, std::string_view ns, const Json& object,
@@ -433,6 +455,15 @@ class FencedClient final : public Client {
                        PatchType type, const Json& patch, const PatchOptions& options,
                        const CallOptions& call) override {
     return inner_.patch(resource, ns, name, type, patch, options, fenced(call));
+  }
+  StatusOr<Json> createText(const Resource& resource, std::string_view ns, JsonText body,
+                            const WriteOptions& options, const CallOptions& call) override {
+    return inner_.createText(resource, ns, std::move(body), options, fenced(call));
+  }
+  StatusOr<Json> patchText(const Resource& resource, std::string_view ns, std::string_view name,
+                           PatchType type, JsonText body, const PatchOptions& options,
+                           const CallOptions& call) override {
+    return inner_.patchText(resource, ns, name, type, std::move(body), options, fenced(call));
   }
   Status remove(const Resource& resource, std::string_view ns, std::string_view name,
                 const DeleteOptions& options, const CallOptions& call) override {

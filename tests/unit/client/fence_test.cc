@@ -102,6 +102,11 @@ TEST_F(FenceTest, NoWriteIsSentWhileTheFenceIsClosed) {
   EXPECT_EQ(
       fenced_->patch(cms(), "ns", "cm", ctrl::PatchType::kMerge, Json::object()).status().code(),
       Code::kFenced);
+  EXPECT_EQ(fenced_->createText(cms(), "ns", ctrl::JsonText{kCm}).status().code(), Code::kFenced);
+  EXPECT_EQ(fenced_->patchText(cms(), "ns", "cm", ctrl::PatchType::kMerge, ctrl::JsonText{"{}"})
+                .status()
+                .code(),
+            Code::kFenced);
   EXPECT_EQ(fenced_->remove(cms(), "ns", "cm").code(), Code::kFenced);
   EXPECT_EQ(fenced_
                 ->createSubresource(ctrl::resources::serviceAccount(), "ns", "sa", "token",

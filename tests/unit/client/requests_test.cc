@@ -254,6 +254,67 @@ TEST_F(RequestsTest, ApplyKeepsTypeMetaTheCallerSet) {
   EXPECT_EQ(Json::parse(tc_.fake->last().body), body);
 }
 
+// A body written as text goes out byte for byte, with the path, query and
+// headers the object overloads give it.
+TEST_F(RequestsTest, TextWritesSendTheTextAsIsWithTheSameTargetAndHeaders) {
+  const std::string text = R"({"metadata":{"name":"cm1"},"data":{"k":"v \u00e9"}})";
+  tc_.fake->pushResponse(201, kCm);
+  ctrl::WriteOptions write;
+  write.dryRun = true;
+  ASSERT_TRUE(
+      tc_.client->createText(ctrl::resources::configMap(), "ns", ctrl::JsonText{text}, write)
+          .isOk());
+  auto req = tc_.fake->last();
+  EXPECT_EQ(req.method, "POST");
+  Target t = parseTarget(req.target);
+  EXPECT_EQ(t.path, "/api/v1/namespaces/ns/configmaps");
+  EXPECT_THAT(t.query,
+              ElementsAre(Pair("dryRun", "All"), Pair("fieldManager", "servicetoken-operator")));
+  EXPECT_EQ(header(req, "Content-Type"), "application/json");
+  EXPECT_EQ(req.body, text);
+
+  ctrl::Resource widgets{"example.dev", "v1alpha1", "widgets", "Widget", true};
+  const std::pair<ctrl::PatchType, const char*> cases[] = {
+      {ctrl::PatchType::kMerge, "application/merge-patch+json"},
+      {ctrl::PatchType::kJson, "application/json-patch+json"},
+      {ctrl::PatchType::kApply, "application/apply-patch+yaml"},
+  };
+  for (const auto& [type, contentType] : cases) {
+    tc_.fake->pushResponse(200, R"({"kind":"Widget"})");
+    ctrl::PatchOptions options;
+    options.subresource = "status";
+    options.force = true;
+    const std::string patch = R"({"status":{"phase":"Ready"}})";
+    ASSERT_TRUE(
+        tc_.client->patchText(widgets, "ns", "w", type, ctrl::JsonText{patch}, options).isOk());
+    req = tc_.fake->last();
+    EXPECT_EQ(req.method, "PATCH");
+    t = parseTarget(req.target);
+    EXPECT_EQ(t.path, "/apis/example.dev/v1alpha1/namespaces/ns/widgets/w/status");
+    EXPECT_EQ(t.query.count("force"), type == ctrl::PatchType::kApply ? 1u : 0u);
+    EXPECT_EQ(header(req, "Content-Type"), contentType);
+    // Sent as given: no apiVersion or kind added, even for apply.
+    EXPECT_EQ(req.body, patch);
+  }
+  EXPECT_EQ(tc_.client->patchText(widgets, "ns", "", ctrl::PatchType::kMerge, ctrl::JsonText{"{}"})
+                .status()
+                .code(),
+            ctrl::Code::kInvalidArgument);
+}
+
+// What a text write answers is decoded as the object overloads' answer is.
+TEST_F(RequestsTest, TextWritesAnswerAsTheObjectOverloads) {
+  tc_.fake->pushResponse(409, R"({"kind":"Status","reason":"AlreadyExists","code":409})");
+  EXPECT_EQ(tc_.client->createText(ctrl::resources::configMap(), "ns", ctrl::JsonText{kCm})
+                .status()
+                .code(),
+            ctrl::Code::kAlreadyExists);
+  tc_.fake->pushResponse(201, kCm);
+  auto made = tc_.client->createText(ctrl::resources::configMap(), "ns", ctrl::JsonText{kCm});
+  ASSERT_TRUE(made.isOk());
+  EXPECT_EQ((*made)["metadata"]["name"], "cm1");
+}
+
 TEST_F(RequestsTest, RemoveWithoutOptionsSendsNoBody) {
   tc_.fake->pushResponse(200, R"({"kind":"Status","status":"Success"})");
   ASSERT_TRUE(tc_.client->remove(ctrl::resources::secret(), "ns", "s1").isOk());
