@@ -122,8 +122,6 @@ ctrl::StatusOr<ctrl::ObjectMeta> meta(const Json& object) {
   return m;
 }
 
-Json nullIfEmpty(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
-
 }  // namespace
 
 const char* typeName(TokenType type) {
@@ -264,55 +262,80 @@ ctrl::StatusOr<TokenSecret> decodeTokenSecret(const Json& object) {
   return secret;
 }
 
-Json encodeConditions(const std::vector<Condition>& conditions) {
-  Json list = Json::array();
+namespace {
+
+void writeConditions(ctrl::JsonWriter& w, const std::vector<Condition>& conditions) {
+  w.key("conditions").beginArray();
   for (const Condition& c : conditions) {
-    list.push_back({{"type", c.type},
-                    {"status", c.status},
-                    {"reason", c.reason},
-                    {"message", c.message},
-                    {"observedGeneration", c.observedGeneration},
-                    {"lastTransitionTime", c.lastTransitionTime}});
+    w.beginObject()
+        .member("type", c.type)
+        .member("status", c.status)
+        .member("reason", c.reason)
+        .member("message", c.message)
+        .member("observedGeneration", c.observedGeneration)
+        .member("lastTransitionTime", c.lastTransitionTime)
+        .endObject();
   }
-  return list;
+  w.endArray();
 }
 
-Json encodeStatus(const ServiceTokenStatus& s) {
-  Json out = {
-      {"phase", nullIfEmpty(s.phase)},
-      {"observedGeneration", s.observedGeneration},
-      {"serviceUserId", nullIfEmpty(s.serviceUserId)},
-      {"secretName", nullIfEmpty(s.secretName)},
-      {"expiration", nullIfEmpty(s.expiration)},
-      {"tokenId", nullIfEmpty(s.tokenId)},
-      {"tokenHash", nullIfEmpty(s.tokenHash)},
-      {"issuedAt", nullIfEmpty(s.issuedAt)},
-      {"expiresAt", nullIfEmpty(s.expiresAt)},
-      {"renewalTime", nullIfEmpty(s.renewalTime)},
-      {"revision", s.revision},
-      {"rotateRequest", nullIfEmpty(s.rotateRequest)},
-      {"lastFailureTime", nullIfEmpty(s.lastFailureTime)},
-      {"failedAttempts", s.failedAttempts == 0 ? Json(nullptr) : Json(s.failedAttempts)},
-      {"lastFailureReason", nullIfEmpty(s.lastFailureReason)},
-      {"lastFailureMessage", nullIfEmpty(s.lastFailureMessage)},
-      {"automaticMints", s.automaticMints.empty() ? Json(nullptr) : Json(s.automaticMints)},
-      {"conditions", encodeConditions(s.conditions)},
-  };
-  if (s.previousToken) {
-    out["previousToken"] = {{"tokenId", s.previousToken->tokenId},
-                            {"tokenHash", s.previousToken->tokenHash},
-                            {"expiresAt", nullIfEmpty(s.previousToken->expiresAt)},
-                            {"retainedUntil", nullIfEmpty(s.previousToken->retainedUntil)}};
+}  // namespace
+
+ctrl::StatusOr<ctrl::JsonText> statusPatch(const ServiceTokenStatus& s) {
+  ctrl::JsonWriter w;
+  w.beginObject().key("status").beginObject();
+  w.memberOrNull("phase", s.phase)
+      .member("observedGeneration", s.observedGeneration)
+      .memberOrNull("serviceUserId", s.serviceUserId)
+      .memberOrNull("secretName", s.secretName)
+      .memberOrNull("expiration", s.expiration)
+      .memberOrNull("tokenId", s.tokenId)
+      .memberOrNull("tokenHash", s.tokenHash)
+      .memberOrNull("issuedAt", s.issuedAt)
+      .memberOrNull("expiresAt", s.expiresAt)
+      .memberOrNull("renewalTime", s.renewalTime)
+      .member("revision", s.revision)
+      .memberOrNull("rotateRequest", s.rotateRequest)
+      .memberOrNull("lastFailureTime", s.lastFailureTime);
+  w.key("failedAttempts");
+  if (s.failedAttempts == 0) {
+    w.null();
   } else {
-    out["previousToken"] = nullptr;
+    w.integer(s.failedAttempts);
   }
-  return out;
+  w.memberOrNull("lastFailureReason", s.lastFailureReason)
+      .memberOrNull("lastFailureMessage", s.lastFailureMessage);
+  w.key("automaticMints");
+  if (s.automaticMints.empty()) {
+    w.null();
+  } else {
+    w.beginArray();
+    for (const std::string& at : s.automaticMints) w.string(at);
+    w.endArray();
+  }
+  writeConditions(w, s.conditions);
+  w.key("previousToken");
+  if (s.previousToken) {
+    w.beginObject()
+        .member("tokenId", s.previousToken->tokenId)
+        .member("tokenHash", s.previousToken->tokenHash)
+        .memberOrNull("expiresAt", s.previousToken->expiresAt)
+        .memberOrNull("retainedUntil", s.previousToken->retainedUntil)
+        .endObject();
+  } else {
+    w.null();
+  }
+  w.endObject().endObject();
+  return std::move(w).take();
 }
 
-Json encodeStatus(const ServiceUserStatus& s) {
-  return {{"userId", nullIfEmpty(s.userId)},
-          {"observedGeneration", s.observedGeneration},
-          {"conditions", encodeConditions(s.conditions)}};
+ctrl::StatusOr<ctrl::JsonText> statusPatch(const ServiceUserStatus& s) {
+  ctrl::JsonWriter w;
+  w.beginObject().key("status").beginObject();
+  w.memberOrNull("userId", s.userId).member("observedGeneration", s.observedGeneration);
+  writeConditions(w, s.conditions);
+  w.endObject().endObject();
+  return std::move(w).take();
 }
 
 const ctrl::Resource& serviceTokenResource() {

@@ -5,6 +5,7 @@
 
 #include "api/types.h"
 #include "controller/json.h"
+#include "controller/json_writer.h"
 #include "controller/status.h"
 
 namespace st {
@@ -14,11 +15,12 @@ ctrl::StatusOr<ServiceToken> decodeServiceToken(const ctrl::Json& object);
 // Hashes data.token and data["token.previous"] and drops the values.
 ctrl::StatusOr<TokenSecret> decodeTokenSecret(const ctrl::Json& object);
 
-// The whole status object, for a merge patch of the status subresource:
-// fields that are empty are written as null so the patch removes them.
-ctrl::Json encodeStatus(const ServiceTokenStatus& status);
-ctrl::Json encodeStatus(const ServiceUserStatus& status);
-ctrl::Json encodeConditions(const std::vector<Condition>& conditions);
+// The merge patch of the status subresource that writes the whole status,
+// {"status": {...}}, as text (no tree is built): fields that are empty are
+// written as null so the patch removes them. Errors: InvalidArgument when a
+// string is not valid UTF-8 (never the case for what a decoder produced).
+ctrl::StatusOr<ctrl::JsonText> statusPatch(const ServiceTokenStatus& status);
+ctrl::StatusOr<ctrl::JsonText> statusPatch(const ServiceUserStatus& status);
 
 const char* typeName(TokenType type);  // "Service" / "Personal"
 

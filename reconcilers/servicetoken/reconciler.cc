@@ -479,10 +479,12 @@ ctrl::Status ServiceTokenReconciler::report(const ServiceToken& t,
   if (desired == t.status) return ctrl::Status::ok();
   ctrl::PatchOptions options;
   options.subresource = "status";
+  auto body = statusPatch(desired);
+  if (!body.isOk()) return body.status().withContext("writing status");
   // Only the new resourceVersion is read from the answer: build no more.
-  auto written = d_.client->patch(serviceTokenResource(), t.meta.namespace_, t.meta.name,
-                                  ctrl::PatchType::kMerge, {{"status", encodeStatus(desired)}},
-                                  options, ctrl::metadataOnlyAnswer());
+  auto written = d_.client->patchText(serviceTokenResource(), t.meta.namespace_, t.meta.name,
+                                      ctrl::PatchType::kMerge, std::move(body).value(), options,
+                                      ctrl::metadataOnlyAnswer());
   if (!written.isOk()) {
     if (written.status().code() == ctrl::Code::kNotFound) return ctrl::Status::ok();
     return written.status().withContext("updating status");

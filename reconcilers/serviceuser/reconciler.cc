@@ -62,9 +62,10 @@ ctrl::StatusOr<ctrl::Result> ServiceUserReconciler::reconcile(const ctrl::Reques
   if (desired == user->status) return ctrl::Result{};
   ctrl::PatchOptions options;
   options.subresource = "status";
-  auto written =
-      d_.writer->patch(serviceUserResource(), user->meta.namespace_, user->meta.name,
-                       ctrl::PatchType::kMerge, {{"status", encodeStatus(desired)}}, options);
+  auto body = statusPatch(desired);
+  if (!body.isOk()) return body.status().withContext("writing ServiceUser status");
+  auto written = d_.writer->patchText(serviceUserResource(), user->meta.namespace_, user->meta.name,
+                                      ctrl::PatchType::kMerge, std::move(body).value(), options);
   if (!written.isOk()) {
     if (written.status().code() == ctrl::Code::kNotFound) return ctrl::Result{};
     return written.status().withContext("updating ServiceUser status");

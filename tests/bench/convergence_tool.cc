@@ -1,4 +1,4 @@
-// st-bench: the client side of hack/bench-convergence.sh. Four commands, each
+// st-bench: the client side of hack/bench-convergence.sh. Its commands, each
 // against the cluster of $KUBECONFIG through the project's own client:
 //
 //   create  NS N WRITERS   creates ServiceTokens t00001..tN in NS (the backlog)
@@ -25,12 +25,20 @@
 //                          checked by status code and never parsed: its CPU
 //                          against the floor's is what building, writing
 //                          and parsing JSON trees costs the write path
+//   floor-io-raw NS N WRITERS
+//                          floor-io in the design without JSON trees: the
+//                          writes of floor-raw, each token's Minted Event from
+//                          a template of the same kind, and the two watches
+//                          read through the Transport, each event parsed by
+//                          simdjson and read for its resourceVersion: the
+//                          operator's I/O alone in that design
 //   observe NS N CSV       LIST then WATCH the tokens of NS and append
 //                          "epoch-seconds,name" to CSV when each first shows
 //                          phase Active; prints "ready" once watching and
 //                          exits when N are Active
 //
 // Prints figures and errors; it never judges them.
+#include <simdjson.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -42,6 +50,7 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -51,6 +60,7 @@
 #include "api/codec.h"
 #include "api/types.h"
 #include "client/media_types.h"
+#include "client/query.h"
 #include "controller/client.h"
 #include "controller/object_meta.h"
 #include "controller/rest_config.h"
@@ -170,7 +180,7 @@ std::vector<st::ServiceToken> listTokens(ctrl::Client& client, const std::string
 struct FloorWrites {
   st::IssuedToken minted;
   Json secret;
-  Json status;
+  ctrl::JsonText status;  // the merge patch
 };
 
 FloorWrites floorWrites(const st::ServiceToken& t) {
@@ -205,27 +215,37 @@ FloorWrites floorWrites(const st::ServiceToken& t) {
     status.conditions.push_back({type, "True", "Minted", "The token was minted", t.meta.generation,
                                  ctrl::formatRfc3339(now)});
   }
-  w.status = {{"status", st::encodeStatus(status)}};
+  w.status = st::statusPatch(status).value();
   return w;
 }
 
-// The Minted Event of `t` as the operator's recorder sends it (reconciler.cc,
-// async_event_recorder.cc): one new Event, count 1.
-bool recordMinted(ctrl::Client& client, const st::ServiceToken& t, const std::string& tokenId) {
+// The Minted Event of `t`, named `name`, as the operator's recorder builds it
+// (reconciler.cc, async_event_recorder.cc): one new Event, count 1.
+ctrl::ObjectRef regardingOf(const st::ServiceToken& t) {
+  return {"ServiceToken", "servicetoken.dev/v1alpha1", t.meta.namespace_, t.meta.name,
+          t.meta.uid,     t.meta.resourceVersion};
+}
+
+ctrl::JsonText mintedEvent(const st::ServiceToken& t, const std::string& tokenId,
+                           const std::string& name, ctrl::WallTime now) {
   ctrl::EventFields fields;
-  fields.regarding = {"ServiceToken", "servicetoken.dev/v1alpha1", t.meta.namespace_, t.meta.name,
-                      t.meta.uid,     t.meta.resourceVersion};
+  fields.regarding = regardingOf(t);
   fields.reason = "Minted";
   fields.action = "IssueToken";
   fields.note =
       ctrl::truncateNote("Minted token " + tokenId + " (revision 1) into Secret " + t.secretName());
+  return ctrl::buildEvent(fields, name, "servicetoken.dev/operator", "st-bench", now, 1, now)
+      .value();
+}
+
+// Sends the Minted Event of `t` through the client.
+bool recordMinted(ctrl::Client& client, const st::ServiceToken& t, const std::string& tokenId) {
   const auto now = std::chrono::system_clock::now();
   static std::atomic<uint32_t> sequence{0};
-  const std::string name = ctrl::eventName(fields.regarding, now, sequence.fetch_add(1));
-  auto made = client.create(
-      ctrl::resources::event(), ctrl::eventNamespace(fields.regarding),
-      ctrl::buildEvent(fields, name, "servicetoken.dev/operator", "st-bench", now, 1, now), {},
-      ctrl::metadataOnlyAnswer());
+  const ctrl::ObjectRef regarding = regardingOf(t);
+  const std::string name = ctrl::eventName(regarding, now, sequence.fetch_add(1));
+  auto made = client.createText(ctrl::resources::event(), ctrl::eventNamespace(regarding),
+                                mintedEvent(t, tokenId, name, now), {}, ctrl::metadataOnlyAnswer());
   if (!made.isOk()) {
     std::cerr << "st-bench: creating the Event of " << t.meta.name << ": "
               << made.status().toString() << "\n";
@@ -251,7 +271,7 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool 
   const double start = epochSeconds();
   int failed = parallel(n, writers, [&](int i) {
     const st::ServiceToken& t = tokens[i];
-    const FloorWrites w = floorWrites(t);
+    FloorWrites w = floorWrites(t);
     // As the operator asks: only the answer's metadata (issuer.cc).
     auto made =
         client.create(ctrl::resources::secret(), ns, w.secret, {}, ctrl::metadataOnlyAnswer());
@@ -263,8 +283,8 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool 
     ctrl::PatchOptions options;
     options.subresource = "status";
     auto patched =
-        client.patch(st::serviceTokenResource(), ns, t.meta.name, ctrl::PatchType::kMerge, w.status,
-                     options, ctrl::metadataOnlyAnswer());
+        client.patchText(st::serviceTokenResource(), ns, t.meta.name, ctrl::PatchType::kMerge,
+                         std::move(w.status), options, ctrl::metadataOnlyAnswer());
     if (!patched.isOk()) {
       std::cerr << "st-bench: patching the status of " << t.meta.name << ": "
                 << patched.status().toString() << "\n";
@@ -277,30 +297,33 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool 
   return failed == 0 ? 0 : 1;
 }
 
-// A JSON text made once, with a token's name and uid put in where the
-// placeholders were: a body written straight into text, without a tree.
+// A JSON text made once, with each placeholder (a key such as "@@NAME@@")
+// replaced by a value per use: a body written straight into text, without a
+// tree.
 class TextTemplate {
  public:
-  static constexpr std::string_view kName = "@@NAME@@";
-  static constexpr std::string_view kUid = "@@UID@@";
-
-  explicit TextTemplate(const std::string& text) {
+  TextTemplate(const std::string& text, std::vector<std::string_view> keys) {
     size_t from = 0;
     for (;;) {
-      const size_t name = text.find(kName, from), uid = text.find(kUid, from);
-      const size_t at = std::min(name, uid);
+      size_t at = std::string::npos, which = 0;
+      for (size_t k = 0; k < keys.size(); ++k) {
+        const size_t found = text.find(keys[k], from);
+        if (found < at) at = found, which = k;
+      }
       parts_.push_back(text.substr(from, at == std::string::npos ? std::string::npos : at - from));
       if (at == std::string::npos) break;
-      holes_.push_back(at == name);
-      from = at + (at == name ? kName.size() : kUid.size());
+      holes_.push_back(which);
+      from = at + keys[which].size();
     }
   }
 
-  // Names and uids of the API need no JSON escaping.
-  std::string fill(std::string_view name, std::string_view uid) const {
+  // `values` in the order of the keys. The API's names, uids and
+  // resourceVersions need no JSON escaping.
+  std::string fill(std::initializer_list<std::string_view> values) const {
+    const std::string_view* v = values.begin();
     std::string out = parts_[0];
     for (size_t i = 0; i < holes_.size(); ++i) {
-      out += holes_[i] ? name : uid;
+      out += v[holes_[i]];
       out += parts_[i + 1];
     }
     return out;
@@ -308,52 +331,141 @@ class TextTemplate {
 
  private:
   std::vector<std::string> parts_;
-  std::vector<bool> holes_;  // true: the name, false: the uid
+  std::vector<size_t> holes_;  // the index of each hole's key
 };
 
+constexpr std::string_view kNameKey = "@@NAME@@", kUidKey = "@@UID@@", kVersionKey = "@@RV@@",
+                           kEventKey = "@@EVENT@@";
+
+// Sends one write through the Transport, as the client sends a write that
+// asks for a metadata-only answer; the answer is checked by its status code
+// and never parsed.
+bool sendRaw(ctrl::Transport& transport, const char* method, std::string target, std::string body,
+             std::string_view contentType, const std::string& what) {
+  ctrl::HttpRequest req;
+  req.method = method;
+  req.target = std::move(target);
+  req.headers = {{"Accept", std::string(ctrl::client::kMetadataJson)},
+                 {"Content-Type", std::string(contentType)}};
+  req.body = std::move(body);
+  auto answer = transport.send(req);
+  if (!answer.isOk() || answer->status / 100 != 2) {
+    std::cerr << "st-bench: " << what << ": "
+              << (answer.isOk() ? "HTTP " + std::to_string(answer->status)
+                                : answer.status().toString())
+              << "\n";
+    return false;
+  }
+  return true;
+}
+
+// Watches `resource` in `ns` through the Transport until `stop`, as
+// drainWatch() does, with each event parsed by simdjson and read for the
+// resourceVersion to resume from, never built into a tree. Counts the
+// events in `events`.
+void drainWatchRaw(ctrl::Transport& transport, const ctrl::Resource& resource,
+                   const std::string& ns, const std::string& selector, std::atomic<long>& events,
+                   std::stop_token stop) {
+  simdjson::dom::parser parser;
+  std::string resourceVersion;
+  while (!stop.stop_requested()) {
+    ctrl::HttpRequest req;
+    ctrl::client::Query query(resource.path(ns));
+    query.add("watch", "1")
+        .add("resourceVersion", resourceVersion)
+        .add("labelSelector", selector)
+        .add("allowWatchBookmarks", "true")
+        .add("timeoutSeconds", 600);
+    req.target = std::move(query).take();
+    req.headers = {{"Accept", std::string(ctrl::client::kJson)}};
+    req.timeout = std::chrono::seconds(630);
+    bool restart = false;
+    auto s = transport.stream(
+        req,
+        [&](std::string_view line) {
+          simdjson::dom::element event;
+          if (parser.parse(line.data(), line.size()).get(event) != simdjson::SUCCESS) {
+            restart = true;
+            return false;
+          }
+          std::string_view type, version;
+          if (event["type"].get(type) != simdjson::SUCCESS || type == "ERROR") {
+            restart = true;  // e.g. 410 Gone: start over
+            return false;
+          }
+          if (event["object"]["metadata"]["resourceVersion"].get(version) == simdjson::SUCCESS) {
+            resourceVersion = version;
+          }
+          if (type != "BOOKMARK") ++events;
+          return !stop.stop_requested();
+        },
+        stop);
+    if (restart || (!s.isOk() && !stop.stop_requested()) || (s.isOk() && s->status != 200)) {
+      if (!restart) std::cerr << "st-bench: raw watch of " << resource.plural << " ended\n";
+      resourceVersion.clear();
+    }
+  }
+}
+
 // The floor's writes, each body from a TextTemplate, sent through the
-// Transport; an answer is checked by its status code and never parsed.
+// Transport. With `io`, the operator's I/O alone in that design: its two
+// watches too (drainWatchRaw), and each token's Minted Event from a template.
 int floorRaw(ctrl::Client& client, ctrl::Transport& transport, const std::string& ns, int n,
-             int writers) {
+             int writers, bool io) {
   const auto tokens = backlogOf(client, ns, n);
   st::ServiceToken placeholder = tokens[0];
-  placeholder.meta.name = std::string(TextTemplate::kName);
-  placeholder.meta.uid = std::string(TextTemplate::kUid);
+  placeholder.meta.name = std::string(kNameKey);
+  placeholder.meta.uid = std::string(kUidKey);
+  placeholder.meta.resourceVersion = std::string(kVersionKey);
   const FloorWrites shape = floorWrites(placeholder);
-  const TextTemplate secret(shape.secret.dump()), status(shape.status.dump());
+  const TextTemplate secret(shape.secret.dump(), {kNameKey, kUidKey}),
+      status(shape.status.text, {kNameKey, kUidKey}),
+      event(mintedEvent(placeholder, shape.minted.tokenId, std::string(kEventKey),
+                        std::chrono::system_clock::now())
+                .text,
+            {kNameKey, kUidKey, kVersionKey, kEventKey});
   const std::string secrets = ctrl::resources::secret().path(ns) + "?fieldManager=st-bench";
-  auto send = [&](const char* method, std::string target, std::string body,
-                  std::string_view contentType, const std::string& what) {
-    ctrl::HttpRequest req;
-    req.method = method;
-    req.target = std::move(target);
-    // As the client asks for a metadata-only answer.
-    req.headers = {{"Accept", std::string(ctrl::client::kMetadataJson)},
-                   {"Content-Type", std::string(contentType)}};
-    req.body = std::move(body);
-    auto answer = transport.send(req);
-    if (!answer.isOk() || answer->status / 100 != 2) {
-      std::cerr << "st-bench: " << what << ": "
-                << (answer.isOk() ? "HTTP " + std::to_string(answer->status)
-                                  : answer.status().toString())
-                << "\n";
-      return false;
-    }
-    return true;
-  };
+  const std::string eventsPath = ctrl::resources::event().path(ns) + "?fieldManager=st-bench";
+  std::atomic<long> tokenEvents{0}, secretEvents{0};
+  std::atomic<uint32_t> sequence{0};
+  std::optional<std::jthread> tokenWatch, secretWatch;
+  if (io) {
+    tokenWatch.emplace([&](std::stop_token stop) {
+      drainWatchRaw(transport, st::serviceTokenResource(), ns, "", tokenEvents, stop);
+    });
+    secretWatch.emplace([&](std::stop_token stop) {
+      drainWatchRaw(transport, ctrl::resources::secret(), ns, st::tokenSecretSelector(),
+                    secretEvents, stop);
+    });
+  }
   const double start = epochSeconds();
   int failed = parallel(n, writers, [&](int i) {
     const st::ServiceToken& t = tokens[i];
-    return send("POST", secrets, secret.fill(t.meta.name, t.meta.uid), ctrl::client::kJson,
-                "creating the Secret of " + t.meta.name) &&
-           send("PATCH",
-                st::serviceTokenResource().path(ns, t.meta.name, "status") +
-                    "?fieldManager=st-bench",
-                status.fill(t.meta.name, t.meta.uid), "application/merge-patch+json",
-                "patching the status of " + t.meta.name);
+    const std::string& name = t.meta.name;
+    if (!sendRaw(transport, "POST", secrets, secret.fill({name, t.meta.uid}), ctrl::client::kJson,
+                 "creating the Secret of " + name) ||
+        !sendRaw(transport, "PATCH",
+                 st::serviceTokenResource().path(ns, name, "status") + "?fieldManager=st-bench",
+                 status.fill({name, t.meta.uid}), "application/merge-patch+json",
+                 "patching the status of " + name)) {
+      return false;
+    }
+    if (!io) return true;
+    const std::string eventName =
+        ctrl::eventName(regardingOf(t), std::chrono::system_clock::now(), sequence.fetch_add(1));
+    return sendRaw(transport, "POST", eventsPath,
+                   event.fill({name, t.meta.uid, t.meta.resourceVersion, eventName}),
+                   ctrl::client::kJson, "creating the Event of " + name);
   });
-  std::printf("floor-raw: %d tokens, 2 writes each, %d writers: %.2f s (%d failed)\n", n, writers,
-              epochSeconds() - start, failed);
+  std::printf("%s: %d tokens, %d writes each, %d writers: %.2f s (%d failed)\n",
+              io ? "floor-io-raw" : "floor-raw", n, io ? 3 : 2, writers, epochSeconds() - start,
+              failed);
+  tokenWatch.reset();
+  secretWatch.reset();
+  if (io) {
+    std::printf("floor-io-raw: %ld token and %ld Secret watch events\n", tokenEvents.load(),
+                secretEvents.load());
+  }
   return failed == 0 ? 0 : 1;
 }
 
@@ -471,8 +583,8 @@ int observe(ctrl::Client& client, const std::string& ns, int n, const std::strin
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::cerr << "usage: st-bench create|floor|floor-watched|floor-io|floor-raw NAMESPACE N "
-                 "WRITERS | observe "
+    std::cerr << "usage: st-bench create|floor|floor-watched|floor-io|floor-raw|floor-io-raw "
+                 "NAMESPACE N WRITERS | observe "
                  "NAMESPACE N CSV\n";
     return 2;
   }
@@ -485,9 +597,9 @@ int main(int argc, char** argv) {
   if (command == "floor") result = floor(*client, ns, n, std::atoi(argv[4]));
   if (command == "floor-watched") result = floorWatched(*client, ns, n, std::atoi(argv[4]));
   if (command == "floor-io") result = floorWatched(*client, ns, n, std::atoi(argv[4]), true);
-  if (command == "floor-raw") {
+  if (command == "floor-raw" || command == "floor-io-raw") {
     auto transport = makeBenchTransport(benchConfig());
-    result = floorRaw(*client, *transport, ns, n, std::atoi(argv[4]));
+    result = floorRaw(*client, *transport, ns, n, std::atoi(argv[4]), command == "floor-io-raw");
   }
   if (result >= 0) {
     // From the start of the process: the LIST of the backlog included, as

@@ -364,11 +364,16 @@ void AsyncEventRecorder::Impl::send(const std::vector<Series*>& due, bool stoppi
 }
 
 bool AsyncEventRecorder::Impl::create(Series& series) {
-  Json event = buildEvent(fieldsOf(series), series.name, options_.reportingController,
+  auto event = buildEvent(fieldsOf(series), series.name, options_.reportingController,
                           options_.reportingInstance, series.firstObserved, series.count,
                           series.lastObserved);
+  if (!event.isOk()) {
+    countFailure(event.status(), "Failed to create event");
+    return false;
+  }
   // The recorder reads nothing of the answer: only its metadata is built.
-  auto created = writer_.create(resources::event(), series.ns, event, {}, metadataOnlyAnswer());
+  auto created = writer_.createText(resources::event(), series.ns, std::move(event).value(), {},
+                                    metadataOnlyAnswer());
   if (!created.isOk()) {
     countFailure(created.status(), "Failed to create event");
     return false;

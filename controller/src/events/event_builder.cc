@@ -42,12 +42,28 @@ std::string eventName(const ObjectRef& regarding, WallTime when, uint32_t sequen
   return base + suffix;
 }
 
-Json buildEvent(const EventFields& fields, const std::string& name,
-                const std::string& reportingController, const std::string& reportingInstance,
-                WallTime firstObserved, int64_t count, WallTime lastObserved) {
-  Json regarding = Json::object();
-  auto put = [&](const char* key, const std::string& value) {
-    if (!value.empty()) regarding[key] = value;
+StatusOr<JsonText> buildEvent(const EventFields& fields, const std::string& name,
+                              const std::string& reportingController,
+                              const std::string& reportingInstance, WallTime firstObserved,
+                              int64_t count, WallTime lastObserved) {
+  JsonWriter w;
+  w.beginObject()
+      .member("apiVersion", resources::event().apiVersion())
+      .member("kind", resources::event().kind);
+  w.key("metadata")
+      .beginObject()
+      .member("name", name)
+      .member("namespace", eventNamespace(fields.regarding))
+      .endObject();
+  w.member("eventTime", formatMicroTime(firstObserved))
+      .member("reportingController", reportingController)
+      .member("reportingInstance", reportingInstance)
+      .member("action", fields.action)
+      .member("reason", fields.reason)
+      .member("type", eventTypeName(fields.type));
+  w.key("regarding").beginObject();
+  auto put = [&](std::string_view key, const std::string& value) {
+    if (!value.empty()) w.member(key, value);
   };
   put("kind", fields.regarding.kind);
   put("apiVersion", fields.regarding.apiVersion);
@@ -55,22 +71,17 @@ Json buildEvent(const EventFields& fields, const std::string& name,
   put("name", fields.regarding.name);
   put("uid", fields.regarding.uid);
   put("resourceVersion", fields.regarding.resourceVersion);
-
-  Json event = {
-      {"apiVersion", resources::event().apiVersion()},
-      {"kind", resources::event().kind},
-      {"metadata", {{"name", name}, {"namespace", eventNamespace(fields.regarding)}}},
-      {"eventTime", formatMicroTime(firstObserved)},
-      {"reportingController", reportingController},
-      {"reportingInstance", reportingInstance},
-      {"action", fields.action},
-      {"reason", fields.reason},
-      {"type", eventTypeName(fields.type)},
-      {"regarding", std::move(regarding)},
-  };
-  if (!fields.note.empty()) event["note"] = fields.note;
-  if (count >= 2) event.update(seriesPatch(count, lastObserved));
-  return event;
+  w.endObject();
+  if (!fields.note.empty()) w.member("note", fields.note);
+  if (count >= 2) {
+    w.key("series")
+        .beginObject()
+        .member("count", count)
+        .member("lastObservedTime", formatMicroTime(lastObserved))
+        .endObject();
+  }
+  w.endObject();
+  return std::move(w).take();
 }
 
 Json seriesPatch(int64_t count, WallTime lastObserved) {

@@ -9,6 +9,7 @@
 #include "controller/client.h"
 #include "controller/clock.h"
 #include "controller/event_recorder.h"
+#include "controller/json_writer.h"
 
 namespace ctrl {
 
@@ -37,11 +38,13 @@ struct EventFields {
   std::string note;  // already truncated
 };
 
-// A new Event named `name`. eventTime is `firstObserved`; with count >= 2 it
-// carries series {count, lastObservedTime}.
-Json buildEvent(const EventFields& fields, const std::string& name,
-                const std::string& reportingController, const std::string& reportingInstance,
-                WallTime firstObserved, int64_t count, WallTime lastObserved);
+// A new Event named `name`, as text (no tree is built). eventTime is
+// `firstObserved`; with count >= 2 it carries series {count,
+// lastObservedTime}. Errors: InvalidArgument when a field is not valid UTF-8.
+StatusOr<JsonText> buildEvent(const EventFields& fields, const std::string& name,
+                              const std::string& reportingController,
+                              const std::string& reportingInstance, WallTime firstObserved,
+                              int64_t count, WallTime lastObserved);
 
 // The merge patch that sets series {count, lastObservedTime}.
 Json seriesPatch(int64_t count, WallTime lastObserved);

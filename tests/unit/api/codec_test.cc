@@ -77,16 +77,28 @@ TEST(Codec, WrongTypesAreErrorsNamingTheFieldNotTheValue) {
   EXPECT_FALSE(decodeServiceToken(Json::array()).isOk());
 }
 
+// The status member of the merge patch statusPatch() writes.
+template <typename Status>
+Json patchedStatus(const Status& status) {
+  auto patch = statusPatch(status);
+  EXPECT_TRUE(patch.isOk()) << patch.status().toString();
+  if (!patch.isOk()) return Json();
+  Json parsed = Json::parse(patch->text);
+  EXPECT_EQ(parsed.size(), 1u) << "only status: " << patch->text;
+  return parsed["status"];
+}
+
 TEST(Codec, StatusRoundTripsAndEmptyFieldsBecomeNullForMergePatch) {
   auto t = decodeServiceToken(tokenJson());
   ASSERT_TRUE(t.isOk());
   t->status.lastFailureReason = "Invalid";
   t->status.lastFailureMessage = "Secret \"af\" is invalid";
   t->status.automaticMints = {"2026-01-01T00:00:00Z", "2026-01-01T00:10:00Z"};
-  Json encoded = encodeStatus(t->status);
+  Json encoded = patchedStatus(t->status);
   EXPECT_EQ(encoded["automaticMints"].size(), 2u);
   EXPECT_TRUE(encoded["expiresAt"].is_null());
   EXPECT_TRUE(encoded["failedAttempts"].is_null());
+  EXPECT_EQ(encoded["lastFailureMessage"], "Secret \"af\" is invalid");
   Json object = tokenJson();
   object["status"] = encoded;
   auto again = decodeServiceToken(object);
@@ -94,7 +106,58 @@ TEST(Codec, StatusRoundTripsAndEmptyFieldsBecomeNullForMergePatch) {
   EXPECT_EQ(again->status, t->status);
 
   t->status.previousToken.reset();
-  EXPECT_TRUE(encodeStatus(t->status)["previousToken"].is_null());
+  EXPECT_TRUE(patchedStatus(t->status)["previousToken"].is_null());
+}
+
+// Every field of both statuses, set and empty, written as the API reads it:
+// what decodes from the patch is what was encoded.
+TEST(Codec, StatusPatchCarriesEveryField) {
+  ServiceTokenStatus s;
+  s.phase = "Active";
+  s.observedGeneration = 7;
+  s.serviceUserId = "u-1";
+  s.secretName = "s";
+  s.expiration = "90d";
+  s.tokenId = "id";
+  s.tokenHash = "sha256:00";
+  s.issuedAt = "2026-01-01T00:00:00Z";
+  s.expiresAt = "2026-04-01T00:00:00Z";
+  s.renewalTime = "2026-03-01T00:00:00Z";
+  s.revision = 3;
+  s.rotateRequest = "r1";
+  s.lastFailureTime = "2026-01-01T00:00:01Z";
+  s.failedAttempts = 2;
+  s.lastFailureReason = "Invalid";
+  s.lastFailureMessage = "tab\tnewline\n quote\" backslash\\ control\x01 ünïcödé";
+  s.automaticMints = {"2026-01-01T00:00:00Z"};
+  s.previousToken = PreviousToken{"old", "sha256:11", "2026-02-01T00:00:00Z", ""};
+  s.conditions = {{"Ready", "True", "Minted", "msg \"q\"", 7, "2026-01-01T00:00:00Z"},
+                  {"Issued", "False", "Failed", "", 6, "2026-01-01T00:00:02Z"}};
+  Json object = tokenJson();
+  object["status"] = patchedStatus(s);
+  EXPECT_TRUE(object["status"]["previousToken"]["retainedUntil"].is_null());
+  auto decoded = decodeServiceToken(object);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded->status, s);
+
+  ServiceUserStatus u;
+  u.userId = "user-1";
+  u.observedGeneration = 4;
+  u.conditions = {{"Ready", "True", "Ok", "fine", 4, "2026-01-01T00:00:00Z"}};
+  Json user = {{"metadata", {{"name", "x"}}}, {"status", patchedStatus(u)}};
+  auto decodedUser = decodeServiceUser(user);
+  ASSERT_TRUE(decodedUser.isOk()) << decodedUser.status().toString();
+  EXPECT_EQ(decodedUser->status, u);
+  EXPECT_TRUE(patchedStatus(ServiceUserStatus{})["userId"].is_null());
+}
+
+TEST(Codec, StatusPatchRefusesTextThatIsNotUtf8) {
+  ServiceTokenStatus s;
+  s.lastFailureMessage = "bad \xff byte";
+  auto patch = statusPatch(s);
+  ASSERT_FALSE(patch.isOk());
+  EXPECT_EQ(patch.status().code(), ctrl::Code::kInvalidArgument);
+  EXPECT_THAT(patch.status().message(), Not(HasSubstr("bad")));
 }
 
 TEST(Codec, TokenSecretKeepsOnlyHashesOfTheValues) {
