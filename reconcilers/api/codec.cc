@@ -113,16 +113,23 @@ class Fields {
   Status status_;
 };
 
-ctrl::StatusOr<ctrl::ObjectMeta> meta(const Json& object) {
-  if (!object.is_object()) return Status(Code::kInvalidArgument, "object: expected an object");
-  auto m = ctrl::decodeObjectMetaOf(object);
-  // kubectl's copy of the whole manifest is never read and would double the
-  // cache's size for applied objects.
+// kubectl's copy of the whole manifest is never read and would double the
+// cache's size for applied objects.
+ctrl::StatusOr<ctrl::ObjectMeta> kept(ctrl::StatusOr<ctrl::ObjectMeta> m) {
   if (m.isOk()) m->annotations.erase("kubectl.kubernetes.io/last-applied-configuration");
   return m;
 }
 
+ctrl::StatusOr<ctrl::ObjectMeta> meta(const Json& object) {
+  if (!object.is_object()) return Status(Code::kInvalidArgument, "object: expected an object");
+  return kept(ctrl::decodeObjectMetaOf(object));
+}
+
 }  // namespace
+
+ctrl::StatusOr<ctrl::ObjectMeta> decodeMetadata(const Json& metadata) {
+  return kept(ctrl::decodeObjectMeta(metadata));
+}
 
 const char* typeName(TokenType type) {
   return type == TokenType::kPersonal ? "Personal" : "Service";

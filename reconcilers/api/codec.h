@@ -15,6 +15,11 @@ ctrl::StatusOr<ServiceToken> decodeServiceToken(const ctrl::Json& object);
 // Hashes data.token and data["token.previous"] and drops the values.
 ctrl::StatusOr<TokenSecret> decodeTokenSecret(const ctrl::Json& object);
 
+// An object's `metadata` as the decoders above keep it (decodeObjectMeta(),
+// less kubectl's last-applied-configuration annotation). Errors as
+// decodeObjectMeta().
+ctrl::StatusOr<ctrl::ObjectMeta> decodeMetadata(const ctrl::Json& metadata);
+
 // The merge patch of the status subresource that writes the whole status,
 // {"status": {...}}, as text (no tree is built): fields that are empty are
 // written as null so the patch removes them. Errors: InvalidArgument when a

@@ -26,12 +26,12 @@ std::string rotateRequest(const ServiceToken& token) {
   return std::string(token.meta.annotations.get(kRotateAnnotation));
 }
 
-// The outcome of a successful write: the Secret as the server stored it.
-IssueOutcome written(const ctrl::Json& stored, IssuedToken minted, int64_t revision,
-                     bool keptPrevious) {
+// The outcome of a successful write; `stored` is the Secret as the server
+// stored it, null when its answer could not be read.
+IssueOutcome written(std::shared_ptr<const TokenSecret> stored, IssuedToken minted,
+                     int64_t revision, bool keptPrevious) {
   IssueOutcome o = outcome(Kind::kWritten);
-  auto decoded = decodeTokenSecret(stored);
-  if (decoded.isOk()) o.secret = std::make_shared<const TokenSecret>(std::move(decoded).value());
+  o.secret = std::move(stored);
   o.minted = std::move(minted);
   o.revision = revision;
   o.keptPrevious = keptPrevious;
@@ -78,20 +78,30 @@ IssueOutcome Issuer::create(const IssueRequest& r, int64_t revision) {
   auto minted = mint(r);
   if (!minted.isOk()) return outcome(Kind::kFailed, minted.status().withContext("minting failed"));
   SecretContent content = contentFor(r, minted.value(), revision);
-  ctrl::Json body = buildTokenSecret(content, nullptr);
+  auto body = newTokenSecret(content);
+  if (!body.isOk()) {
+    return outcome(Kind::kFailed, body.status().withContext("writing the Secret failed"));
+  }
   // The API stores a Secret's type and data as sent: only the answer's
   // metadata (uid, resourceVersion, ...) is news, so only that is built.
   // (Were a mutating webhook to rewrite the data, the reconciler would see
   // that from the cache, which replaces this view as soon as it holds the
   // Secret; until then it sees what we sent.)
-  auto created = client_.create(ctrl::resources::secret(), token.meta.namespace_, body, {},
-                                ctrl::metadataOnlyAnswer());
+  auto created = client_.createText(ctrl::resources::secret(), token.meta.namespace_,
+                                    std::move(body).value(), {}, ctrl::metadataOnlyAnswer());
   if (created.isOk()) {
     // What the API stored: what we sent, with the metadata it answered (an
-    // answer without metadata leaves no view of the Secret, as before).
+    // answer without metadata leaves no view of the Secret).
+    std::shared_ptr<const TokenSecret> stored;
     auto meta = created->find("metadata");  // end() for a non-object too
-    body["metadata"] = meta != created->end() ? std::move(*meta) : ctrl::Json();
-    return written(body, std::move(minted).value(), revision, false);
+    if (meta != created->end()) {
+      auto answered = decodeMetadata(*meta);
+      if (answered.isOk()) {
+        stored = std::make_shared<const TokenSecret>(
+            writtenTokenSecret(content, std::move(answered).value()));
+      }
+    }
+    return written(std::move(stored), std::move(minted).value(), revision, false);
   }
   if (created.status().code() != Code::kAlreadyExists) {
     return outcome(Kind::kFailed, created.status().withContext("creating the Secret failed"));
@@ -150,7 +160,10 @@ IssueOutcome Issuer::replace(const IssueRequest& r, int64_t revision) {
     }
     return outcome(Kind::kFailed, updated.status().withContext("updating the Secret failed"));
   }
-  return written(*updated, std::move(minted).value(), revision, keptPrevious);
+  auto decoded = decodeTokenSecret(*updated);
+  return written(
+      decoded.isOk() ? std::make_shared<const TokenSecret>(std::move(decoded).value()) : nullptr,
+      std::move(minted).value(), revision, keptPrevious);
 }
 
 }  // namespace st

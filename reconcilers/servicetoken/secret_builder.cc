@@ -1,10 +1,15 @@
 #include "servicetoken/secret_builder.h"
 
+#include <iterator>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "api/base64.h"
+#include "controller/json_writer.h"
 #include "controller/object_meta.h"
+#include "token/jwt.h"
+#include "token/token_hash.h"
 
 namespace st {
 namespace {
@@ -74,9 +79,75 @@ bool isToolingAnnotation(const std::string& key) {
   return false;
 }
 
-Json buildTokenSecret(const SecretContent& c, const Json* existing) {
+namespace {
+
+// What a token Secret for `c` carries, whatever it replaces: one decision,
+// which buildTokenSecret() applies over a live object and newTokenSecret()
+// writes as text.
+struct SecretParts {
+  std::map<std::string, std::string> labels;       // set
+  std::map<std::string, std::string> annotations;  // set
+  std::vector<const char*> unsetAnnotations;       // ours, absent this time
+  std::map<std::string, std::string> data;         // base64
+  bool ownerReference = false;                     // ours (ownerRef())
+};
+
+SecretParts partsOf(const SecretContent& c) {
   const ServiceToken& token = *c.token;
   const IssuedToken& minted = *c.minted;
+  SecretParts p;
+  const auto wantLabels = userLabels(token);
+  const auto wantAnnotations = userAnnotations(token);
+  p.labels = wantLabels;
+  p.labels[kManagedByLabel] = kManagedByValue;
+  p.labels[kTokenLabel] = token.meta.name;
+  p.annotations = wantAnnotations;
+  p.annotations[kAppliedLabels] = joinKeys(wantLabels);
+  p.annotations[kAppliedAnnotations] = joinKeys(wantAnnotations);
+  p.annotations[kTokenIdAnnotation] = minted.tokenId;
+  p.annotations[kTokenHashAnnotation] = minted.tokenHash;
+  p.annotations[kIssuedAtAnnotation] = ctrl::formatRfc3339(minted.issuedAt);
+  p.annotations[kExpiresAtAnnotation] = formatTime(minted.expiresAt, "never");
+  p.annotations[kRevisionAnnotation] = std::to_string(c.revision);
+  p.annotations[kSpecHashAnnotation] = c.specHash;
+  p.annotations[kRotateRequestAnnotation] = c.rotateRequest;
+  p.annotations[kDisplayNameAnnotation] = token.spec.displayName;
+  if (c.serviceUserUid.empty()) {
+    p.unsetAnnotations.push_back(kServiceUserUidAnnotation);
+  } else {
+    p.annotations[kServiceUserUidAnnotation] = c.serviceUserUid;
+  }
+  p.data[kTokenKey] = base64Encode(minted.value.reveal());
+  p.data[kExpiresAtKey] = base64Encode(formatTime(minted.expiresAt, "never"));
+  p.data[kServiceUserKey] = base64Encode(c.subject);
+  const char* previous[] = {kPreviousTokenIdAnnotation, kPreviousTokenHashAnnotation,
+                            kPreviousExpiresAtAnnotation, kPreviousRetainedUntilAnnotation};
+  if (c.previous) {
+    p.data[kPreviousTokenKey] = base64Encode(c.previous->value.reveal());
+    p.annotations[kPreviousTokenIdAnnotation] = c.previous->meta.tokenId;
+    p.annotations[kPreviousTokenHashAnnotation] = c.previous->meta.tokenHash;
+    p.annotations[kPreviousExpiresAtAnnotation] =
+        c.previous->meta.expiresAt.empty() ? "never" : c.previous->meta.expiresAt;
+    p.annotations[kPreviousRetainedUntilAnnotation] = c.previous->meta.retainedUntil;
+  } else {
+    p.unsetAnnotations.insert(p.unsetAnnotations.end(), std::begin(previous), std::end(previous));
+  }
+  p.ownerReference = !retain(token);
+  return p;
+}
+
+void writeMap(ctrl::JsonWriter& w, std::string_view key,
+              const std::map<std::string, std::string>& m) {
+  w.key(key).beginObject();
+  for (const auto& [k, v] : m) w.member(k, v);
+  w.endObject();
+}
+
+}  // namespace
+
+Json buildTokenSecret(const SecretContent& c, const Json* existing) {
+  const ServiceToken& token = *c.token;
+  const SecretParts parts = partsOf(c);
   Json secret = existing != nullptr ? *existing : Json::object();
   secret["apiVersion"] = "v1";
   secret["kind"] = "Secret";
@@ -99,46 +170,10 @@ Json buildTokenSecret(const SecretContent& c, const Json* existing) {
       annotations.erase(k);
     }
   }
-  const auto wantLabels = userLabels(token);
-  const auto wantAnnotations = userAnnotations(token);
-  for (const auto& [k, v] : wantLabels) labels[k] = v;
-  labels[kManagedByLabel] = kManagedByValue;
-  labels[kTokenLabel] = token.meta.name;
-  for (const auto& [k, v] : wantAnnotations) annotations[k] = v;
-  annotations[kAppliedLabels] = joinKeys(wantLabels);
-  annotations[kAppliedAnnotations] = joinKeys(wantAnnotations);
-
-  annotations[kTokenIdAnnotation] = minted.tokenId;
-  annotations[kTokenHashAnnotation] = minted.tokenHash;
-  annotations[kIssuedAtAnnotation] = ctrl::formatRfc3339(minted.issuedAt);
-  annotations[kExpiresAtAnnotation] = formatTime(minted.expiresAt, "never");
-  annotations[kRevisionAnnotation] = std::to_string(c.revision);
-  annotations[kSpecHashAnnotation] = c.specHash;
-  annotations[kRotateRequestAnnotation] = c.rotateRequest;
-  annotations[kDisplayNameAnnotation] = token.spec.displayName;
-  if (c.serviceUserUid.empty()) {
-    annotations.erase(kServiceUserUidAnnotation);
-  } else {
-    annotations[kServiceUserUidAnnotation] = c.serviceUserUid;
-  }
-  for (const char* k : {kPreviousTokenIdAnnotation, kPreviousTokenHashAnnotation,
-                        kPreviousExpiresAtAnnotation, kPreviousRetainedUntilAnnotation}) {
-    annotations.erase(k);
-  }
-
-  Json data = Json::object();
-  data[kTokenKey] = base64Encode(minted.value.reveal());
-  data[kExpiresAtKey] = base64Encode(formatTime(minted.expiresAt, "never"));
-  data[kServiceUserKey] = base64Encode(c.subject);
-  if (c.previous) {
-    data[kPreviousTokenKey] = base64Encode(c.previous->value.reveal());
-    annotations[kPreviousTokenIdAnnotation] = c.previous->meta.tokenId;
-    annotations[kPreviousTokenHashAnnotation] = c.previous->meta.tokenHash;
-    annotations[kPreviousExpiresAtAnnotation] =
-        c.previous->meta.expiresAt.empty() ? "never" : c.previous->meta.expiresAt;
-    annotations[kPreviousRetainedUntilAnnotation] = c.previous->meta.retainedUntil;
-  }
-  secret["data"] = std::move(data);
+  for (const auto& [k, v] : parts.labels) labels[k] = v;
+  for (const auto& [k, v] : parts.annotations) annotations[k] = v;
+  for (const char* k : parts.unsetAnnotations) annotations.erase(k);
+  secret["data"] = parts.data;
   secret.erase("stringData");
 
   // Owner reference: ours when Delete, none of ours when Retain; others kept.
@@ -148,12 +183,58 @@ Json buildTokenSecret(const SecretContent& c, const Json* existing) {
       if (r.value("uid", "") != token.meta.uid) refs.push_back(r);
     }
   }
-  if (!retain(token)) refs.push_back(ownerRef(token));
+  if (parts.ownerReference) refs.push_back(ownerRef(token));
   if (refs.empty()) {
     meta.erase("ownerReferences");
   } else {
     meta["ownerReferences"] = std::move(refs);
   }
+  return secret;
+}
+
+ctrl::StatusOr<ctrl::JsonText> newTokenSecret(const SecretContent& c) {
+  const ServiceToken& token = *c.token;
+  const SecretParts parts = partsOf(c);
+  ctrl::JsonWriter w;
+  w.beginObject().member("apiVersion", "v1").member("kind", "Secret").member("type", kSecretType);
+  w.key("metadata")
+      .beginObject()
+      .member("name", token.secretName())
+      .member("namespace", token.meta.namespace_);
+  writeMap(w, "labels", parts.labels);
+  writeMap(w, "annotations", parts.annotations);
+  if (parts.ownerReference) {
+    w.key("ownerReferences")
+        .beginArray()
+        .beginObject()
+        .member("apiVersion", kApiVersion)
+        .member("kind", "ServiceToken")
+        .member("name", token.meta.name)
+        .member("uid", token.meta.uid)
+        .key("controller")
+        .boolean(true)
+        .key("blockOwnerDeletion")
+        .boolean(true)
+        .endObject()
+        .endArray();
+  }
+  w.endObject();
+  writeMap(w, "data", parts.data);
+  w.endObject();
+  return std::move(w).take();
+}
+
+TokenSecret writtenTokenSecret(const SecretContent& c, ctrl::ObjectMeta answered) {
+  TokenSecret secret;
+  secret.meta = std::move(answered);
+  secret.type = kSecretType;
+  secret.tokenHash = tokenHash(c.minted->value);
+  secret.kid = jwtKeyId(c.minted->value.reveal());
+  if (c.previous) {
+    secret.previousTokenHash = tokenHash(c.previous->value);
+    secret.previousKid = jwtKeyId(c.previous->value.reveal());
+  }
+  secret.hasExpiresAt = true;
   return secret;
 }
 

@@ -1,5 +1,6 @@
 // Builds the token Secret (PRODUCT.md §5) and the patches that keep its
-// metadata in line with spec.secret. Pure: JSON in, JSON out.
+// metadata in line with spec.secret. Pure: structs and JSON in, JSON or
+// text out.
 //
 // Shape: type servicetoken.dev/token (fixed in code); data token, expires-at
 // (RFC 3339 or "never"), service-user, and token.previous during a grace
@@ -14,6 +15,8 @@
 
 #include "api/types.h"
 #include "controller/json.h"
+#include "controller/json_writer.h"
+#include "controller/status.h"
 #include "servicetoken/authority.h"
 #include "token/secret_string.h"
 
@@ -39,6 +42,18 @@ struct SecretContent {
 // based on the live `existing` object (its resourceVersion is kept, so the
 // PUT is a compare-and-swap; foreign labels and annotations survive).
 ctrl::Json buildTokenSecret(const SecretContent& content, const ctrl::Json* existing);
+
+// The Secret to create: the document buildTokenSecret(content, nullptr)
+// builds, written as text (no tree). Errors: InvalidArgument when a string
+// is not valid UTF-8 (the spec's labels and annotations come from decoded
+// JSON, so never in practice).
+ctrl::StatusOr<ctrl::JsonText> newTokenSecret(const SecretContent& content);
+
+// What decodeTokenSecret() reads from the Secret newTokenSecret() wrote,
+// given the metadata the API answered (`answered`, decoded as the cache
+// decodes it): the view of a just-created Secret, with nothing parsed again
+// or decoded from base64.
+TokenSecret writtenTokenSecret(const SecretContent& content, ctrl::ObjectMeta answered);
 
 // A JSON merge patch (with the cached resourceVersion as precondition) that
 // brings the Secret's labels, annotations and owner reference in line with

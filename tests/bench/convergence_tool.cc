@@ -179,7 +179,7 @@ std::vector<st::ServiceToken> listTokens(ctrl::Client& client, const std::string
 // and the status of a first mint.
 struct FloorWrites {
   st::IssuedToken minted;
-  Json secret;
+  ctrl::JsonText secret;
   ctrl::JsonText status;  // the merge patch
 };
 
@@ -198,7 +198,7 @@ FloorWrites floorWrites(const st::ServiceToken& t) {
   content.serviceUserUid = "bench-user-uid";
   content.revision = 1;
   content.specHash = std::string(16, 'a');
-  w.secret = st::buildTokenSecret(content, nullptr);
+  w.secret = st::newTokenSecret(content).value();
   st::ServiceTokenStatus status;
   status.phase = "Active";
   status.observedGeneration = t.meta.generation;
@@ -273,8 +273,8 @@ int floor(ctrl::Client& client, const std::string& ns, int n, int writers, bool 
     const st::ServiceToken& t = tokens[i];
     FloorWrites w = floorWrites(t);
     // As the operator asks: only the answer's metadata (issuer.cc).
-    auto made =
-        client.create(ctrl::resources::secret(), ns, w.secret, {}, ctrl::metadataOnlyAnswer());
+    auto made = client.createText(ctrl::resources::secret(), ns, std::move(w.secret), {},
+                                  ctrl::metadataOnlyAnswer());
     if (!made.isOk()) {
       std::cerr << "st-bench: creating the Secret of " << t.meta.name << ": "
                 << made.status().toString() << "\n";
@@ -418,7 +418,7 @@ int floorRaw(ctrl::Client& client, ctrl::Transport& transport, const std::string
   placeholder.meta.uid = std::string(kUidKey);
   placeholder.meta.resourceVersion = std::string(kVersionKey);
   const FloorWrites shape = floorWrites(placeholder);
-  const TextTemplate secret(shape.secret.dump(), {kNameKey, kUidKey}),
+  const TextTemplate secret(shape.secret.text, {kNameKey, kUidKey}),
       status(shape.status.text, {kNameKey, kUidKey}),
       event(mintedEvent(placeholder, shape.minted.tokenId, std::string(kEventKey),
                         std::chrono::system_clock::now())

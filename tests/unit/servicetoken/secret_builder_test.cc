@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "api/base64.h"
 #include "api/codec.h"
 #include "servicetoken/issued_state.h"
@@ -13,32 +18,42 @@ namespace {
 using ctrl::Json;
 using ::testing::Not;
 
+// A ServiceToken, a minted token and the Secret content for them.
+struct Minting {
+  Minting() {
+    token.meta.name = "airflow";
+    token.meta.namespace_ = "data";
+    token.meta.uid = "uid-1";
+    token.spec.displayName = "Airflow";
+    token.spec.secret.labels = {{"team", "data"}};
+    token.spec.secret.annotations = {{"reloader.stakater.com/match", "true"},
+                                     {"kubectl.kubernetes.io/last-applied-configuration", "{}"},
+                                     {"argocd.argoproj.io/sync-wave", "1"}};
+    minted.value = SecretString(std::string("header.payload.signature"));
+    minted.tokenId = "jti-1";
+    minted.tokenHash = "sha256:abc";
+    minted.issuedAt = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
+    minted.expiresAt = minted.issuedAt + std::chrono::hours(24 * 30);
+    content.token = &token;
+    content.minted = &minted;
+    content.subject = "airflow@service";
+    content.revision = 3;
+    content.specHash = "h1";
+    content.rotateRequest = "r1";
+  }
+  Minting(const Minting&) = delete;
+  Minting& operator=(const Minting&) = delete;
+  ServiceToken token;
+  IssuedToken minted;
+  SecretContent content;
+};
+
 class SecretBuilderTest : public ::testing::Test {
  protected:
-  SecretBuilderTest() {
-    token_.meta.name = "airflow";
-    token_.meta.namespace_ = "data";
-    token_.meta.uid = "uid-1";
-    token_.spec.displayName = "Airflow";
-    token_.spec.secret.labels = {{"team", "data"}};
-    token_.spec.secret.annotations = {{"reloader.stakater.com/match", "true"},
-                                      {"kubectl.kubernetes.io/last-applied-configuration", "{}"},
-                                      {"argocd.argoproj.io/sync-wave", "1"}};
-    minted_.value = SecretString(std::string("header.payload.signature"));
-    minted_.tokenId = "jti-1";
-    minted_.tokenHash = "sha256:abc";
-    minted_.issuedAt = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
-    minted_.expiresAt = minted_.issuedAt + std::chrono::hours(24 * 30);
-    content_.token = &token_;
-    content_.minted = &minted_;
-    content_.subject = "airflow@service";
-    content_.revision = 3;
-    content_.specHash = "h1";
-    content_.rotateRequest = "r1";
-  }
-  ServiceToken token_;
-  IssuedToken minted_;
-  SecretContent content_;
+  Minting minting_;
+  ServiceToken& token_ = minting_.token;
+  IssuedToken& minted_ = minting_.minted;
+  SecretContent& content_ = minting_.content;
 };
 
 TEST_F(SecretBuilderTest, BuildsTheDocumentedShape) {
@@ -134,6 +149,82 @@ TEST_F(SecretBuilderTest, MaintenancePatchIsEmptyWhenInLineAndFixesDrift) {
   EXPECT_TRUE(m["ownerReferences"].is_null());
   EXPECT_TRUE((*patch)["data"]["token.previous"].is_null());
   EXPECT_TRUE(m["annotations"]["servicetoken.dev/previous-token-id"].is_null());
+}
+
+// The contents the two equivalence tests below run through: the fixture's,
+// and each way a Secret's content varies.
+std::vector<
+    std::pair<std::string, std::function<void(ServiceToken&, IssuedToken&, SecretContent&)>>>
+variations() {
+  return {
+      {"the fixture", [](ServiceToken&, IssuedToken&, SecretContent&) {}},
+      {"never expires, Retain",
+       [](ServiceToken& t, IssuedToken& m, SecretContent&) {
+         m.expiresAt.reset();
+         t.spec.secret.deletionPolicy = "Retain";
+       }},
+      {"a ServiceUser uid and text to escape",
+       [](ServiceToken& t, IssuedToken&, SecretContent& c) {
+         c.serviceUserUid = "su-uid";
+         t.spec.displayName = "Quote \" backslash \\ tab \t ünï 世界";
+         t.spec.secret.labels = {{"team", "data"},
+                                 {"app.kubernetes.io/managed-by", "me"},
+                                 {"servicetoken.dev/servicetoken", "forged"}};
+         t.spec.secret.annotations = {{"note", "line\nbreak \"q\""},
+                                      {"servicetoken.dev/token-id", "forged"}};
+       }},
+      {"a previous token",
+       [](ServiceToken&, IssuedToken&, SecretContent& c) {
+         c.previous = PreviousValue{
+             SecretString(std::string("eyJhbGciOiJFZERTQSIsImtpZCI6ImtleS0wIiwidHlwIjoiSldUIn0."
+                                      "e30.old")),
+             {"jti-0", "sha256:old", "", "2026-01-08T00:00:00Z"}};
+       }},
+      {"no spec labels or annotations",
+       [](ServiceToken& t, IssuedToken&, SecretContent&) {
+         t.spec.secret.labels.clear();
+         t.spec.secret.annotations.clear();
+       }},
+  };
+}
+
+// The text the issuer creates a Secret with is the document the builder
+// builds for a new Secret, for every way the content varies.
+TEST(SecretBuilderVariations, TheTextToCreateIsTheDocumentBuilt) {
+  for (const auto& [name, vary] : variations()) {
+    Minting fresh;
+    vary(fresh.token, fresh.minted, fresh.content);
+    auto text = newTokenSecret(fresh.content);
+    ASSERT_TRUE(text.isOk()) << name << ": " << text.status().toString();
+    EXPECT_EQ(Json::parse(text->text), buildTokenSecret(fresh.content, nullptr)) << name;
+  }
+}
+
+// The view of a just-created Secret is what the cache decodes from it once
+// the API has stored it, for every way the content varies.
+TEST(SecretBuilderVariations, TheWrittenViewIsWhatTheCacheDecodes) {
+  for (const auto& [name, vary] : variations()) {
+    Minting fresh;
+    // A token whose header names its signing key, so the kid is read.
+    fresh.minted.value = SecretString(
+        std::string("eyJhbGciOiJFZERTQSIsImtpZCI6ImtleS0xIiwidHlwIjoiSldUIn0.e30.sig"));
+    vary(fresh.token, fresh.minted, fresh.content);
+    Json stored = buildTokenSecret(fresh.content, nullptr);
+    Json& meta = stored["metadata"];
+    meta["uid"] = "secret-uid";
+    meta["resourceVersion"] = "12";
+    meta["creationTimestamp"] = "2026-01-01T00:00:00Z";
+    meta["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = "{}";
+    auto decoded = decodeTokenSecret(stored);
+    ASSERT_TRUE(decoded.isOk()) << name;
+    auto answered = decodeMetadata(meta);
+    ASSERT_TRUE(answered.isOk()) << name;
+    const TokenSecret view = writtenTokenSecret(fresh.content, std::move(answered).value());
+    EXPECT_EQ(view, *decoded) << name;
+    EXPECT_EQ(view.kid, "key-1") << name;
+    EXPECT_FALSE(
+        view.meta.annotations.contains("kubectl.kubernetes.io/last-applied-configuration"));
+  }
 }
 
 }  // namespace
