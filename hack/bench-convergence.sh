@@ -19,11 +19,13 @@
 #             Minted Event per token the operator records: all its I/O
 #             through the same client, none of its logic, no signing. Only
 #             its CPU is compared: what that I/O alone costs on these cores;
-#   the write path without JSON trees: st-bench floor-raw — the floor's
-#             writes, each body written straight into text from a template
-#             of the floor's own and sent through the Transport, the answers
-#             never parsed. Only its CPU is compared, with the floor's: what
-#             JSON trees cost the write path;
+#   the operator's I/O alone without JSON trees: st-bench floor-io-raw —
+#             the same writes, Events and watches, each body written straight
+#             into text from a template and sent through the Transport, the
+#             answers never parsed, each watch event parsed by simdjson for
+#             its resourceVersion only. Only its CPU is compared, with
+#             floor-io's: what the client's JSON trees and its own work cost
+#             that I/O;
 #   operator: the release build, defaults, --watch-namespace bench, started
 #             after the backlog exists;
 #   floor again: the floor once more after the operator, since a plane runs
@@ -93,7 +95,7 @@ eval "$("$here/control-plane.sh" up --dir "$dir/plane" 2>/dev/null)"
 export KUBECONFIG
 "$kubectl" apply -f "$root/crds/" >/dev/null
 "$kubectl" wait --for=condition=Established --timeout=60s crd --all >/dev/null
-for ns in servicetoken-system warmup floor floorwatch floorio floorraw bench floor-again; do "$kubectl" create namespace "$ns" >/dev/null; done
+for ns in servicetoken-system warmup floor floorwatch floorio floorioraw bench floor-again; do "$kubectl" create namespace "$ns" >/dev/null; done
 # backlog NS: a ServiceUser and N new ServiceTokens in NS.
 backlog() {
   printf 'apiVersion: servicetoken.dev/v1alpha1\nkind: ServiceUser\nmetadata: {name: bench, namespace: %s}\nspec: {displayName: Bench User}\n' "$1" |
@@ -203,15 +205,17 @@ io_cpu=$phase_cpu
 echo "the operator's I/O alone (floor-watched plus one Event per token; no logic, no signing):" \
   "its writes took $phase_s s; the client's CPU: $io_cpu s"
 
-# --- the write path without JSON trees: the floor's writes as text
+# --- the same I/O without JSON trees: bodies as text, answers unparsed,
+# watch events read by simdjson for their resourceVersion only
 clear_namespace floorio
-cpu_phase floor-raw floorraw
-echo "the floor's writes without JSON trees (bodies as text, answers not parsed):" \
-  "its writes took $phase_s s; the client's CPU: $phase_cpu s" \
-  "($(awk -v a="$phase_cpu" -v b="$(client_cpu "$dir/floor.log")" 'BEGIN { printf "%.2f", a / b }')x the floor's)"
+cpu_phase floor-io-raw floorioraw
+echo "the operator's I/O alone without JSON trees (bodies as text, answers not parsed, watch" \
+  "events read by simdjson only): its writes took $phase_s s; the client's CPU: $phase_cpu s" \
+  "($(awk -v a="$phase_cpu" -v b="$io_cpu" 'BEGIN { printf "%.2f", a / b }')x the I/O alone" \
+  "through the client)"
 
 # --- the operator
-clear_namespace floorraw
+clear_namespace floorioraw
 backlog bench
 port=$(free_port)
 # Starts the operator in the background over namespace $watch_ns; sets $pid
