@@ -20,7 +20,7 @@ build=(
   build-essential cmake ninja-build pkg-config git
   libcpprest-dev libboost-system-dev libssl-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libsimdjson-dev rapidjson-dev prometheus-cpp-dev libcli11-dev
+  nlohmann-json3-dev libsimdjson-dev prometheus-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
 )
 # No Go: hack/build-binaries.sh fetches its own pinned toolchain (curl, unzip).

@@ -1,16 +1,23 @@
 // Writing a JSON document straight into text, with no tree in between: for
-// the bodies the operator sends on every mint (a status patch, an Event),
-// where building an nlohmann tree, serializing it and freeing it cost more
-// than the exchange's own HTTP work. RapidJSON's Writer does the escaping.
+// the bodies the operator sends on every mint (the Secret, a status patch, an
+// Event), where building an nlohmann tree, serializing it and freeing it cost
+// more than the exchange's own HTTP work.
 //
+// Strings are escaped as RFC 8259 requires (quote, backslash and control
+// characters; UTF-8 goes out as it is) and checked as UTF-8 by simdjson.
 // Calls must form one well-nested document (keys only inside objects, one
-// value after each key); take() says whether they did. Not thread-safe.
+// value after each key, one root); a call out of place is remembered, not
+// written, and take() reports it. Not thread-safe.
+//
+// (RapidJSON's Writer, the packaged alternative, does pointer arithmetic on
+// a null pointer on its first push, which UBSan reports; simdjson 3.0 has no
+// writer.)
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controller/status.h"
 
@@ -24,10 +31,7 @@ struct JsonText {
 
 class JsonWriter {
  public:
-  JsonWriter();
-  ~JsonWriter();
-  JsonWriter(const JsonWriter&) = delete;
-  JsonWriter& operator=(const JsonWriter&) = delete;
+  JsonWriter() { text_.reserve(1024); }
 
   JsonWriter& beginObject();
   JsonWriter& endObject();
@@ -52,13 +56,28 @@ class JsonWriter {
   }
 
   // The document. Errors: InvalidArgument when a string or key was not
-  // valid UTF-8 (the message names no value) or the calls did not form one
-  // complete document. The writer is spent either way.
+  // valid UTF-8 (the message names no value), a call was out of place, or
+  // the document is not complete. The writer is spent either way.
   StatusOr<JsonText> take() &&;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct Level {
+    bool object;
+    bool empty = true;
+    bool afterKey = false;  // objects: a key was written, its value is next
+  };
+
+  // Whether a value may start here; writes the comma before it.
+  bool beginValue();
+  void escaped(std::string_view text);
+  void fail(const char* why) {
+    if (error_ == nullptr) error_ = why;
+  }
+
+  std::string text_;
+  std::vector<Level> levels_;
+  bool complete_ = false;        // the root value has been written
+  const char* error_ = nullptr;  // the first misuse, or bad UTF-8
 };
 
 }  // namespace ctrl

@@ -57,8 +57,9 @@ TEST(JsonWriter, EscapesAnyStringSoItParsesBackUnchanged) {
   ASSERT_EQ(parsed.size(), 1u);
   EXPECT_EQ(parsed.begin().key(), every);
   EXPECT_EQ(parsed.begin().value(), every);
-  // Only control characters are escaped: UTF-8 goes out as it is.
-  EXPECT_NE(text->text.find("世界 😀"), std::string::npos);
+  // Escaped as nlohmann escapes it, byte for byte: only the quote, the
+  // backslash and control characters; UTF-8 goes out as it is.
+  EXPECT_EQ(text->text, Json::object({{every, every}}).dump());
 }
 
 TEST(JsonWriter, TextThatIsNotUtf8IsAnErrorNamingNoValue) {
@@ -84,6 +85,30 @@ TEST(JsonWriter, AnUnfinishedDocumentIsAnError) {
   ASSERT_FALSE(text.isOk());
   EXPECT_EQ(text.status().code(), ctrl::Code::kInvalidArgument);
   EXPECT_FALSE(std::move(ctrl::JsonWriter()).take().isOk());  // nothing written
+}
+
+// A call out of place is an error at take(), never a malformed body.
+TEST(JsonWriter, CallsOutOfPlaceAreErrors) {
+  auto fails = [](auto calls) {
+    ctrl::JsonWriter w;
+    calls(w);
+    auto text = std::move(w).take();
+    return !text.isOk() && text.status().code() == ctrl::Code::kInvalidArgument;
+  };
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.key("k"); }));  // no object
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.beginObject().string("v").endObject(); }));
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.beginObject().key("a").key("b"); }));
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.beginObject().key("a").endObject(); }));
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.beginObject().endArray(); }));
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.beginArray().endObject(); }));
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.beginArray().key("k").endArray(); }));
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.null().null(); }));  // two roots
+  EXPECT_TRUE(fails([](ctrl::JsonWriter& w) { w.beginObject().endObject().endObject(); }));
+  // And what is in place is not.
+  EXPECT_FALSE(fails([](ctrl::JsonWriter& w) { w.integer(7); }));
+  EXPECT_FALSE(fails([](ctrl::JsonWriter& w) {
+    w.beginArray().beginArray().endArray().beginObject().endObject().endArray();
+  }));
 }
 
 }  // namespace
