@@ -157,8 +157,9 @@ class Writer {
                                const CallOptions& call = {}) = 0;
   // create() and patch() with a body already written as text (JsonWriter):
   // sent as is, moved, never parsed or copied. Same errors and CallOptions.
-  // create: `ns` must be given (it is not read from the text). patch with
-  // PatchType::kApply: the text must carry apiVersion and kind itself.
+  // create: `ns` is not read from the text, so pass it ("" only for a
+  // cluster-scoped resource). patch with PatchType::kApply: the text must
+  // carry apiVersion and kind itself.
   // These defaults parse the text and call create()/patch() above, for
   // implementations that keep objects (fakes); the client overrides them.
   virtual StatusOr<Json> createText(const Resource& resource, std::string_view ns, JsonText body,
