@@ -57,9 +57,31 @@ std::map<std::string, std::string> userLabels(const ServiceToken& token) {
 
 bool retain(const ServiceToken& token) { return token.spec.secret.deletionPolicy == "Retain"; }
 
-Json ownerRef(const ServiceToken& token) {
-  return {{"apiVersion", kApiVersion}, {"kind", "ServiceToken"}, {"name", token.meta.name},
-          {"uid", token.meta.uid},     {"controller", true},     {"blockOwnerDeletion", true}};
+// The controller reference a token Secret carries to its ServiceToken.
+ctrl::OwnerReference ownerRef(const ServiceToken& token) {
+  return {kApiVersion, "ServiceToken", token.meta.name, token.meta.uid, true, true};
+}
+
+Json toJson(const ctrl::OwnerReference& r) {
+  return {{"apiVersion", r.apiVersion},
+          {"kind", r.kind},
+          {"name", r.name},
+          {"uid", r.uid},
+          {"controller", r.controller},
+          {"blockOwnerDeletion", r.blockOwnerDeletion}};
+}
+
+void write(ctrl::JsonWriter& w, const ctrl::OwnerReference& r) {
+  w.beginObject()
+      .member("apiVersion", r.apiVersion)
+      .member("kind", r.kind)
+      .member("name", r.name)
+      .member("uid", r.uid)
+      .key("controller")
+      .boolean(r.controller)
+      .key("blockOwnerDeletion")
+      .boolean(r.blockOwnerDeletion)
+      .endObject();
 }
 
 std::string formatTime(const std::optional<ctrl::WallTime>& t, const char* none) {
@@ -89,7 +111,7 @@ struct SecretParts {
   std::map<std::string, std::string> annotations;  // set
   std::vector<const char*> unsetAnnotations;       // ours, absent this time
   std::map<std::string, std::string> data;         // base64
-  bool ownerReference = false;                     // ours (ownerRef())
+  bool ownerReference = false;                     // ownerRef(token)
 };
 
 SecretParts partsOf(const SecretContent& c) {
@@ -183,7 +205,7 @@ Json buildTokenSecret(const SecretContent& c, const Json* existing) {
       if (r.value("uid", "") != token.meta.uid) refs.push_back(r);
     }
   }
-  if (parts.ownerReference) refs.push_back(ownerRef(token));
+  if (parts.ownerReference) refs.push_back(toJson(ownerRef(token)));
   if (refs.empty()) {
     meta.erase("ownerReferences");
   } else {
@@ -204,19 +226,9 @@ ctrl::StatusOr<ctrl::JsonText> newTokenSecret(const SecretContent& c) {
   writeMap(w, "labels", parts.labels);
   writeMap(w, "annotations", parts.annotations);
   if (parts.ownerReference) {
-    w.key("ownerReferences")
-        .beginArray()
-        .beginObject()
-        .member("apiVersion", kApiVersion)
-        .member("kind", "ServiceToken")
-        .member("name", token.meta.name)
-        .member("uid", token.meta.uid)
-        .key("controller")
-        .boolean(true)
-        .key("blockOwnerDeletion")
-        .boolean(true)
-        .endObject()
-        .endArray();
+    w.key("ownerReferences").beginArray();
+    write(w, ownerRef(token));
+    w.endArray();
   }
   w.endObject();
   writeMap(w, "data", parts.data);
@@ -286,16 +298,11 @@ std::optional<Json> secretMaintenancePatch(const ServiceToken& token, const Toke
       haveOurs = true;
       continue;
     }
-    refs.push_back({{"apiVersion", r.apiVersion},
-                    {"kind", r.kind},
-                    {"name", r.name},
-                    {"uid", r.uid},
-                    {"controller", r.controller},
-                    {"blockOwnerDeletion", r.blockOwnerDeletion}});
+    refs.push_back(toJson(r));
   }
   const bool wantOurs = !retain(token);
   if (haveOurs != wantOurs) {
-    if (wantOurs) refs.push_back(ownerRef(token));
+    if (wantOurs) refs.push_back(toJson(ownerRef(token)));
     meta["ownerReferences"] = refs.empty() ? Json(nullptr) : refs;
   }
 

@@ -384,9 +384,13 @@ bool AsyncEventRecorder::Impl::create(Series& series) {
 
 bool AsyncEventRecorder::Impl::patch(Series& series) {
   series.lastPatched = clock_.now();
-  auto patched =
-      writer_.patch(resources::event(), series.ns, series.name, PatchType::kMerge,
-                    seriesPatch(series.count, series.lastObserved), {}, metadataOnlyAnswer());
+  auto body = seriesPatch(series.count, series.lastObserved);
+  if (!body.isOk()) {
+    countFailure(body.status(), "Failed to update event series");
+    return false;
+  }
+  auto patched = writer_.patchText(resources::event(), series.ns, series.name, PatchType::kMerge,
+                                   std::move(body).value(), {}, metadataOnlyAnswer());
   if (patched.isOk()) {
     series.dirty = false;
     return true;

@@ -42,6 +42,19 @@ std::string eventName(const ObjectRef& regarding, WallTime when, uint32_t sequen
   return base + suffix;
 }
 
+namespace {
+
+// "series": {count, lastObservedTime}, in an object being written.
+void writeSeries(JsonWriter& w, int64_t count, WallTime lastObserved) {
+  w.key("series")
+      .beginObject()
+      .member("count", count)
+      .member("lastObservedTime", formatMicroTime(lastObserved))
+      .endObject();
+}
+
+}  // namespace
+
 StatusOr<JsonText> buildEvent(const EventFields& fields, const std::string& name,
                               const std::string& reportingController,
                               const std::string& reportingInstance, WallTime firstObserved,
@@ -73,19 +86,17 @@ StatusOr<JsonText> buildEvent(const EventFields& fields, const std::string& name
   put("resourceVersion", fields.regarding.resourceVersion);
   w.endObject();
   if (!fields.note.empty()) w.member("note", fields.note);
-  if (count >= 2) {
-    w.key("series")
-        .beginObject()
-        .member("count", count)
-        .member("lastObservedTime", formatMicroTime(lastObserved))
-        .endObject();
-  }
+  if (count >= 2) writeSeries(w, count, lastObserved);
   w.endObject();
   return std::move(w).take();
 }
 
-Json seriesPatch(int64_t count, WallTime lastObserved) {
-  return {{"series", {{"count", count}, {"lastObservedTime", formatMicroTime(lastObserved)}}}};
+StatusOr<JsonText> seriesPatch(int64_t count, WallTime lastObserved) {
+  JsonWriter w;
+  w.beginObject();
+  writeSeries(w, count, lastObserved);
+  w.endObject();
+  return std::move(w).take();
 }
 
 }  // namespace ctrl

@@ -46,7 +46,8 @@ StatusOr<JsonText> buildEvent(const EventFields& fields, const std::string& name
                               const std::string& reportingInstance, WallTime firstObserved,
                               int64_t count, WallTime lastObserved);
 
-// The merge patch that sets series {count, lastObservedTime}.
-Json seriesPatch(int64_t count, WallTime lastObserved);
+// The merge patch that sets series {count, lastObservedTime}, as text, the
+// series written as buildEvent() writes it.
+StatusOr<JsonText> seriesPatch(int64_t count, WallTime lastObserved);
 
 }  // namespace ctrl

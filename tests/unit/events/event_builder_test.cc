@@ -59,6 +59,16 @@ TEST(BuildEvent, ARepeatCarriesItsSeriesAndEmptyFieldsAreLeftOut) {
             Json::parse(R"({"count": 3, "lastObservedTime": "2026-01-01T00:00:05.123456Z"})"));
 }
 
+// The series patch sets exactly the series a new Event of that count carries.
+TEST(BuildEvent, TheSeriesPatchCarriesTheSeriesOfTheEvent) {
+  const ctrl::WallTime last = kFirst + std::chrono::seconds(9);
+  auto patch = ctrl::seriesPatch(4, last);
+  ASSERT_TRUE(patch.isOk()) << patch.status().toString();
+  const Json parsed = Json::parse(patch->text);
+  EXPECT_EQ(parsed, Json({{"series", built(minted(), 4, last)["series"]}}));
+  EXPECT_EQ(parsed["series"]["count"], 4);
+}
+
 TEST(BuildEvent, ANoteThatIsNotUtf8IsAnError) {
   ctrl::EventFields f = minted();
   f.note = "bad \xff";
